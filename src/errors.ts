@@ -1,0 +1,27 @@
+/**
+ * One error base class for the whole library. Every error hearsay throws on purpose
+ * carries a stable `code` string that callers can switch on; messages are for humans.
+ */
+export class HearsayError extends Error {
+  readonly code: string
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
+/** Invalid configuration passed by the caller. */
+export class ConfigError extends HearsayError {
+  constructor(message: string) {
+    super('ERR_INVALID_CONFIG', message)
+  }
+}
+
+/** A broken invariant inside the protocol core: always a bug. */
+export class InvariantError extends HearsayError {
+  constructor(message: string) {
+    super('ERR_INVARIANT', message)
+  }
+}

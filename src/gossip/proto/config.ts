@@ -1,0 +1,181 @@
+/**
+ * Protocol parameters with documented defaults and where each number comes from.
+ *
+ * "paper" = Leitão et al., HyParView (DSN 2007) and Epidemic Broadcast Trees
+ * (SRDS 2007); "iroh" = iroh-gossip's defaults. Caps on network-fed structures are
+ * hearsay's own choices (protocol.md pitfall 5) and each says what it bounds.
+ */
+import { ConfigError } from '../../errors.js'
+
+export interface MembershipConfig {
+  /** Active view capacity. @default 5 (paper: log10(10,000) + 1) */
+  activeViewCapacity: number
+  /** Passive view capacity. @default 30 (paper) */
+  passiveViewCapacity: number
+  /** Active random walk length for FORWARD_JOIN. @default 6 (paper) */
+  activeRandomWalkLength: number
+  /** Passive random walk length: at this ttl a FORWARD_JOIN also fills the passive view. @default 3 (paper) */
+  passiveRandomWalkLength: number
+  /** Active ids sent in a SHUFFLE (ka). @default 3 (paper) */
+  shuffleActiveCount: number
+  /** Passive ids sent in a SHUFFLE (kp). @default 4 (paper) */
+  shufflePassiveCount: number
+  /** SHUFFLE random walk length. @default 6 (iroh) */
+  shuffleRandomWalkLength: number
+  /** Period of the SHUFFLE. @default 60_000 (iroh) */
+  shuffleIntervalMs: number
+  /** How long a NEIGHBOR request may stay unanswered before the next passive peer is tried. @default 500 (iroh) */
+  neighborRequestTimeoutMs: number
+  /**
+   * Period of the repair check: while the active view is below capacity, promote a
+   * passive peer; when both views are empty, re-join through known peers.
+   * @default 5_000 (Partisan promotes a passive peer every 5 s)
+   */
+  repairIntervalMs: number
+  /** Bootstrap / known peers remembered for re-joining when all views drain. @default 16 (hearsay) */
+  maxKnownPeers: number
+}
+
+export interface BroadcastConfig {
+  /** Wait after the first IHAVE for an unknown id before sending GRAFT. @default 80 (iroh) */
+  graftTimeout1Ms: number
+  /** Wait before trying the next announcer after a GRAFT went unanswered. @default 40 (iroh) */
+  graftTimeout2Ms: number
+  /** IHAVE announcements for lazy peers are batched for this long. @default 5 (iroh) */
+  ihaveDispatchMs: number
+  /** Tree optimisation: GRAFT the IHAVE sender when the GOSSIP took this many more hops. @default 7 (iroh) */
+  optimizationThreshold: number
+  /** How long received messages stay cached to answer GRAFTs. @default 30_000 (iroh) */
+  messageCacheMs: number
+  /** How long received ids are remembered to drop duplicates; must be >= messageCacheMs. @default 90_000 (iroh) */
+  seenIdRetentionMs: number
+  /** Largest broadcast payload in bytes; larger broadcasts are refused at the call site. @default 4096 (iroh) */
+  maxMessageBytes: number
+  /** Cap: announcers remembered per missing id. @default 100 (iroh proposal) */
+  maxAnnouncersPerId: number
+  /** Cap: missing-id announcements in total, across ids. @default 10_000 (iroh proposal) */
+  maxMissingTotal: number
+  /** Cap: queued IHAVE entries per lazy peer between dispatches. @default 1_000 (iroh proposal) */
+  maxLazyQueuePerPeer: number
+  /** Cap: IHAVE entries in one message. @default 512 (hearsay; also the wire limit) */
+  maxIHaveEntriesPerMessage: number
+  /** Cap: remembered message ids; the oldest are forgotten first. @default 100_000 (hearsay) */
+  maxSeenIds: number
+  /** Cap: cached messages; the oldest are dropped first. @default 10_000 (hearsay, ~40 MiB at max size) */
+  maxCachedMessages: number
+}
+
+export interface ProtocolConfig {
+  membership: MembershipConfig
+  broadcast: BroadcastConfig
+}
+
+export const DEFAULT_MEMBERSHIP_CONFIG: Readonly<MembershipConfig> = Object.freeze({
+  activeViewCapacity: 5,
+  passiveViewCapacity: 30,
+  activeRandomWalkLength: 6,
+  passiveRandomWalkLength: 3,
+  shuffleActiveCount: 3,
+  shufflePassiveCount: 4,
+  shuffleRandomWalkLength: 6,
+  shuffleIntervalMs: 60_000,
+  neighborRequestTimeoutMs: 500,
+  repairIntervalMs: 5_000,
+  maxKnownPeers: 16,
+})
+
+export const DEFAULT_BROADCAST_CONFIG: Readonly<BroadcastConfig> = Object.freeze({
+  graftTimeout1Ms: 80,
+  graftTimeout2Ms: 40,
+  ihaveDispatchMs: 5,
+  optimizationThreshold: 7,
+  messageCacheMs: 30_000,
+  seenIdRetentionMs: 90_000,
+  maxMessageBytes: 4096,
+  maxAnnouncersPerId: 100,
+  maxMissingTotal: 10_000,
+  maxLazyQueuePerPeer: 1_000,
+  maxIHaveEntriesPerMessage: 512,
+  maxSeenIds: 100_000,
+  maxCachedMessages: 10_000,
+})
+
+/** Partial overrides, e.g. `{ membership: { activeViewCapacity: 6 } }`. */
+export interface ProtocolConfigInput {
+  membership?: Partial<MembershipConfig>
+  broadcast?: Partial<BroadcastConfig>
+}
+
+/** Merges overrides onto the defaults and validates the result; throws ConfigError. */
+export function resolveConfig(input: ProtocolConfigInput = {}): ProtocolConfig {
+  const config: ProtocolConfig = {
+    membership: { ...DEFAULT_MEMBERSHIP_CONFIG, ...input.membership },
+    broadcast: { ...DEFAULT_BROADCAST_CONFIG, ...input.broadcast },
+  }
+  validateConfig(config)
+  return config
+}
+
+function requireInteger(section: string, key: string, value: unknown, min: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new ConfigError(`${section}.${key} must be an integer >= ${min}, got ${String(value)}`)
+  }
+}
+
+const MEMBERSHIP_MINIMUMS: Record<keyof MembershipConfig, number> = {
+  activeViewCapacity: 1,
+  passiveViewCapacity: 1,
+  activeRandomWalkLength: 0,
+  passiveRandomWalkLength: 0,
+  shuffleActiveCount: 0,
+  shufflePassiveCount: 0,
+  shuffleRandomWalkLength: 0,
+  shuffleIntervalMs: 1,
+  neighborRequestTimeoutMs: 1,
+  repairIntervalMs: 1,
+  maxKnownPeers: 1,
+}
+
+const BROADCAST_MINIMUMS: Record<keyof BroadcastConfig, number> = {
+  graftTimeout1Ms: 1,
+  graftTimeout2Ms: 1,
+  ihaveDispatchMs: 0,
+  optimizationThreshold: 1,
+  messageCacheMs: 0,
+  seenIdRetentionMs: 0,
+  maxMessageBytes: 1,
+  maxAnnouncersPerId: 1,
+  maxMissingTotal: 1,
+  maxLazyQueuePerPeer: 1,
+  maxIHaveEntriesPerMessage: 1,
+  maxSeenIds: 1,
+  maxCachedMessages: 0,
+}
+
+/** Throws ConfigError naming the first invalid field. */
+export function validateConfig(config: ProtocolConfig): void {
+  for (const key of Object.keys(config.membership)) {
+    if (!(key in MEMBERSHIP_MINIMUMS)) throw new ConfigError(`membership.${key} is not a known option`)
+  }
+  for (const key of Object.keys(config.broadcast)) {
+    if (!(key in BROADCAST_MINIMUMS)) throw new ConfigError(`broadcast.${key} is not a known option`)
+  }
+  for (const [key, min] of Object.entries(MEMBERSHIP_MINIMUMS)) {
+    requireInteger('membership', key, config.membership[key as keyof MembershipConfig], min)
+  }
+  for (const [key, min] of Object.entries(BROADCAST_MINIMUMS)) {
+    requireInteger('broadcast', key, config.broadcast[key as keyof BroadcastConfig], min)
+  }
+  const m = config.membership
+  if (m.passiveRandomWalkLength > m.activeRandomWalkLength) {
+    throw new ConfigError(
+      `membership.passiveRandomWalkLength (${m.passiveRandomWalkLength}) must not exceed activeRandomWalkLength (${m.activeRandomWalkLength})`,
+    )
+  }
+  const b = config.broadcast
+  if (b.messageCacheMs > b.seenIdRetentionMs) {
+    throw new ConfigError(
+      `broadcast.messageCacheMs (${b.messageCacheMs}) must not exceed seenIdRetentionMs (${b.seenIdRetentionMs}), or duplicates reappear`,
+    )
+  }
+}

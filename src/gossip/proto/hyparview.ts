@@ -1,0 +1,482 @@
+/**
+ * HyParView membership (Leitão, Pereira, Rodrigues, DSN 2007), one instance per topic.
+ *
+ * Implements the active view (small, symmetric, connected) and passive view (larger
+ * backup), JOIN with FORWARD_JOIN random walks, NEIGHBOR requests with HIGH/LOW
+ * priority, periodic SHUFFLE with reply, and repair from the passive view on failure.
+ *
+ * Deliberate deviations, each for a pitfall in shared/design/protocol.md:
+ * - JOIN and NEIGHBOR are requests answered by an explicit NEIGHBOR_REPLY; the
+ *   requester adds the peer only when accepted (a FORWARD_JOIN acceptor asks the joiner
+ *   with a HIGH NEIGHBOR instead of adding it blindly). A reply that matches no pending
+ *   request but says "accepted" is answered with DISCONNECT so views stay symmetric.
+ * - Membership messages carry a per-sender sequence number; older ones than the last
+ *   handled from an active or pending peer are ignored (stale DISCONNECT after re-add).
+ * - A broadcast message from a peer outside the active view is answered with DISCONNECT
+ *   (asymmetric views left by races are torn down, then repaired).
+ * - After a DISCONNECT the freed slot is refilled from the passive view, and a periodic
+ *   repair tick keeps refilling while the active view is not full; when every view is
+ *   empty the node re-joins through the peers it was bootstrapped with.
+ * - A passive peer that fails to connect or times out is dropped from the passive view.
+ */
+import type { MembershipConfig } from './config.js'
+import { IndexedSet } from './indexed-set.js'
+import type { MembershipTimer, NeighborDownReason } from './io.js'
+import type {
+  DisconnectMessage,
+  ForwardJoinMessage,
+  JoinMessage,
+  MembershipMessage,
+  NeighborMessage,
+  NeighborPriority,
+  NeighborReplyMessage,
+  ShuffleMessage,
+  ShuffleReplyMessage,
+} from './messages.js'
+import { sample, type Rng } from './rng.js'
+import type { PeerId, PeerInfo } from './types.js'
+
+/** The side effects HyParView asks of its topic. */
+export interface MembershipIo {
+  send(to: PeerId, message: MembershipMessage): void
+  schedule(delayMs: number, timer: MembershipTimer): void
+  peerData(peer: PeerId, data: Uint8Array): void
+  neighborUp(peer: PeerId): void
+  neighborDown(peer: PeerId, reason: NeighborDownReason): void
+}
+
+interface PendingRequest {
+  readonly requestId: number
+  readonly kind: 'join' | 'neighbor'
+  readonly priority: NeighborPriority
+}
+
+export class HyParView {
+  /** Peers we hold a symmetric link with. Capacity: `activeViewCapacity`. */
+  readonly active = new IndexedSet<PeerId>()
+  /** Backup peers (ids + data only). Capacity: `passiveViewCapacity`. */
+  readonly passive = new IndexedSet<PeerId>()
+  /** Outgoing JOIN / NEIGHBOR requests awaiting a reply. At most `activeViewCapacity` + bootstrap count. */
+  readonly pending = new Map<PeerId, PendingRequest>()
+
+  /** Address data of peers in some view, pending or known. Bounded by those sets. */
+  private readonly peerDataById = new Map<PeerId, Uint8Array>()
+  /** Last membership sequence number handled per active or pending peer. */
+  private readonly lastSeqFrom = new Map<PeerId, number>()
+  /** Bootstrap peers remembered for re-joining. Capacity: `maxKnownPeers`. */
+  private readonly known: PeerId[] = []
+  private lastShuffleSent: readonly PeerId[] = []
+  private seq = 0
+  private nextRequestId = 1
+  private timersStarted = false
+  private localData: Uint8Array | undefined
+
+  constructor(
+    readonly me: PeerId,
+    private readonly config: MembershipConfig,
+    private readonly rng: Rng,
+    private readonly io: MembershipIo,
+  ) {}
+
+  /** Is `peer` in the active view or awaiting a reply from us? */
+  needs(peer: PeerId): boolean {
+    return this.active.has(peer) || this.pending.has(peer)
+  }
+
+  setLocalData(data: Uint8Array | undefined): void {
+    this.localData = data
+  }
+
+  peerInfo(peer: PeerId): PeerInfo {
+    return { id: peer, data: this.peerDataById.get(peer) }
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  /** Join through `peers` (may be empty: wait to be joined). Starts the periodic timers. */
+  join(peers: readonly PeerInfo[]): void {
+    this.startTimers()
+    for (const peer of peers) {
+      if (peer.id === this.me) continue
+      if (peer.data !== undefined) this.learnData(peer.id, peer.data)
+      if (!this.known.includes(peer.id)) {
+        this.known.push(peer.id)
+        if (this.known.length > this.config.maxKnownPeers) this.forgetIfUnused(this.known.shift() as PeerId)
+      }
+    }
+    this.sendJoins(peers.map((p) => p.id))
+  }
+
+  /** Leave: tell every active peer we are gone and drop all state. */
+  quit(): void {
+    for (const peer of [...this.active]) {
+      this.send(peer, { type: 'disconnect', seq: this.nextSeq(), alive: false })
+      this.active.delete(peer)
+      this.io.neighborDown(peer, 'quit')
+    }
+    this.pending.clear()
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  handleMessage(from: PeerId, message: MembershipMessage): void {
+    if (from === this.me) return
+    this.dispatch(from, message)
+    this.forgetIfUnused(from)
+  }
+
+  private dispatch(from: PeerId, message: MembershipMessage): void {
+    switch (message.type) {
+      case 'join':
+        return this.onJoin(from, message)
+      case 'forwardJoin':
+        return this.onForwardJoin(from, message)
+      case 'neighbor':
+        return this.onNeighbor(from, message)
+      case 'neighborReply':
+        return this.onNeighborReply(from, message)
+      case 'disconnect':
+        return this.onDisconnect(from, message)
+      case 'shuffle':
+        return this.onShuffle(from, message)
+      case 'shuffleReply':
+        return this.onShuffleReply(message)
+    }
+  }
+
+  /**
+   * A message of the broadcast layer came from `from`. If `from` is not an active peer,
+   * the link is asymmetric (it believes we are neighbors): tell it we are not.
+   */
+  checkNeighbor(from: PeerId): boolean {
+    if (this.active.has(from)) return true
+    if (from !== this.me) this.send(from, { type: 'disconnect', seq: this.nextSeq(), alive: true })
+    return false
+  }
+
+  /** The connection to `peer` failed (or could not be opened). */
+  peerDisconnected(peer: PeerId): void {
+    this.lastSeqFrom.delete(peer)
+    const request = this.pending.get(peer)
+    if (request !== undefined) {
+      this.pending.delete(peer)
+      this.dropPassive(peer)
+    }
+    if (this.active.delete(peer)) {
+      this.io.neighborDown(peer, 'connectionLost')
+      this.forgetIfUnused(peer)
+    }
+    this.refill()
+  }
+
+  handleTimer(timer: MembershipTimer): void {
+    switch (timer.kind) {
+      case 'shuffle':
+        this.io.schedule(this.config.shuffleIntervalMs, timer)
+        return this.doShuffle()
+      case 'repair':
+        this.io.schedule(this.config.repairIntervalMs, timer)
+        return this.repair()
+      case 'neighborTimeout': {
+        const request = this.pending.get(timer.peer)
+        if (request === undefined || request.requestId !== timer.requestId) return
+        this.pending.delete(timer.peer)
+        this.lastSeqFrom.delete(timer.peer)
+        if (request.kind === 'neighbor') this.dropPassive(timer.peer)
+        else this.forgetIfUnused(timer.peer)
+        return this.refill()
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- handlers
+
+  private onJoin(from: PeerId, message: JoinMessage): void {
+    if (!this.acceptSeq(from, message.seq)) return
+    if (message.data !== undefined) this.learnData(from, message.data)
+    const isNew = !this.active.has(from)
+    this.addActive(from)
+    this.send(from, { type: 'neighborReply', seq: this.nextSeq(), requestId: 0, accepted: true })
+    if (!isNew) return
+    const announced: PeerInfo = { id: from, data: message.data }
+    for (const peer of [...this.active]) {
+      if (peer === from) continue
+      this.send(peer, { type: 'forwardJoin', peer: announced, ttl: this.config.activeRandomWalkLength })
+    }
+  }
+
+  private onForwardJoin(from: PeerId, message: ForwardJoinMessage): void {
+    const joiner = message.peer.id
+    if (joiner === this.me || this.active.has(joiner)) return
+    if (message.peer.data !== undefined) this.learnData(joiner, message.peer.data)
+    if (message.ttl <= 0 || this.active.size <= 1) {
+      this.requestNeighbor(joiner, 'high', 'neighbor')
+      return
+    }
+    if (message.ttl === this.config.passiveRandomWalkLength) this.addPassive(joiner, [])
+    const next = this.active.pickWhere(this.rng, (p) => p !== from && p !== joiner)
+    if (next === undefined) {
+      this.requestNeighbor(joiner, 'high', 'neighbor')
+      return
+    }
+    this.send(next, { type: 'forwardJoin', peer: message.peer, ttl: message.ttl - 1 })
+    this.forgetIfUnused(joiner)
+  }
+
+  private onNeighbor(from: PeerId, message: NeighborMessage): void {
+    if (!this.acceptSeq(from, message.seq)) return
+    if (message.data !== undefined) this.learnData(from, message.data)
+    const accept =
+      this.active.has(from) ||
+      message.priority === 'high' ||
+      this.active.size < this.config.activeViewCapacity
+    if (accept) {
+      // A crossing request of ours to the same peer is answered by this link.
+      this.pending.delete(from)
+      this.addActive(from)
+    } else {
+      this.addPassive(from, [])
+      this.lastSeqFrom.delete(from)
+    }
+    this.send(from, {
+      type: 'neighborReply',
+      seq: this.nextSeq(),
+      requestId: message.requestId,
+      accepted: accept,
+    })
+  }
+
+  private onNeighborReply(from: PeerId, message: NeighborReplyMessage): void {
+    if (!this.acceptSeq(from, message.seq)) return
+    const request = this.pending.get(from)
+    const matches =
+      request !== undefined && (request.requestId === message.requestId || request.kind === 'join')
+    if (!matches) {
+      // Stale or unsolicited: the peer may now hold us in its active view.
+      if (message.accepted && !this.active.has(from)) {
+        this.send(from, { type: 'disconnect', seq: this.nextSeq(), alive: true })
+        this.lastSeqFrom.delete(from)
+      }
+      return
+    }
+    this.pending.delete(from)
+    if (message.accepted) {
+      this.addActive(from)
+    } else {
+      this.lastSeqFrom.delete(from)
+      this.addPassive(from, [])
+    }
+  }
+
+  private onDisconnect(from: PeerId, message: DisconnectMessage): void {
+    if (!this.acceptSeq(from, message.seq)) return
+    this.lastSeqFrom.delete(from)
+    if (this.active.delete(from)) {
+      this.io.neighborDown(from, 'disconnected')
+      if (message.alive) this.addPassive(from, [])
+    }
+    if (!message.alive) {
+      this.pending.delete(from)
+      this.dropPassive(from)
+    }
+    this.forgetIfUnused(from)
+    this.refill()
+  }
+
+  private onShuffle(from: PeerId, message: ShuffleMessage): void {
+    const origin = message.origin.id
+    if (origin === this.me) return
+    if (message.origin.data !== undefined) this.learnData(origin, message.origin.data)
+    const ttl = message.ttl - 1
+    if (ttl > 0 && this.active.size > 1) {
+      const next = this.active.pickWhere(this.rng, (p) => p !== from && p !== origin)
+      if (next !== undefined) {
+        this.send(next, { type: 'shuffle', origin: message.origin, nodes: message.nodes, ttl })
+        this.forgetIfUnused(origin)
+        return
+      }
+    }
+    const reply = sample(this.rng, this.passive.values(), message.nodes.length).map((id) =>
+      this.peerInfo(id),
+    )
+    this.send(origin, { type: 'shuffleReply', nodes: reply })
+    const replied = reply.map((p) => p.id)
+    this.addPassive(origin, replied)
+    for (const peer of message.nodes) this.addPassiveInfo(peer, replied)
+    this.forgetIfUnused(origin)
+  }
+
+  private onShuffleReply(message: ShuffleReplyMessage): void {
+    for (const peer of message.nodes) this.addPassiveInfo(peer, this.lastShuffleSent)
+  }
+
+  // ---------------------------------------------------------------- periodic
+
+  private startTimers(): void {
+    if (this.timersStarted) return
+    this.timersStarted = true
+    this.io.schedule(this.config.shuffleIntervalMs, { kind: 'shuffle' })
+    this.io.schedule(this.config.repairIntervalMs, { kind: 'repair' })
+  }
+
+  private doShuffle(): void {
+    const target = this.active.pick(this.rng)
+    if (target === undefined) return
+    const activeSample = sample(
+      this.rng,
+      this.active.values().filter((p) => p !== target),
+      this.config.shuffleActiveCount,
+    )
+    const passiveSample = sample(this.rng, this.passive.values(), this.config.shufflePassiveCount)
+    const nodes = [...activeSample, ...passiveSample]
+    this.lastShuffleSent = nodes
+    this.send(target, {
+      type: 'shuffle',
+      origin: { id: this.me, data: this.localData },
+      nodes: nodes.map((id) => this.peerInfo(id)),
+      ttl: this.config.shuffleRandomWalkLength,
+    })
+  }
+
+  private repair(): void {
+    if (this.active.size === 0 && this.passive.size === 0 && this.pending.size === 0) {
+      this.sendJoins(this.known)
+      return
+    }
+    this.refill()
+  }
+
+  // ---------------------------------------------------------------- view changes
+
+  private sendJoins(peers: readonly PeerId[]): void {
+    for (const peer of peers) {
+      if (peer === this.me || this.active.has(peer) || this.pending.has(peer)) continue
+      const requestId = this.nextRequestId++
+      this.pending.set(peer, { requestId, kind: 'join', priority: 'high' })
+      this.send(peer, { type: 'join', seq: this.nextSeq(), data: this.localData })
+      this.io.schedule(this.config.neighborRequestTimeoutMs, { kind: 'neighborTimeout', peer, requestId })
+    }
+  }
+
+  /** Ask passive peers to fill the free active slots (one request per free slot). */
+  private refill(): void {
+    const capacity = this.config.activeViewCapacity
+    while (this.active.size + this.pending.size < capacity) {
+      const candidate = this.passive.pickWhere(this.rng, (p) => !this.pending.has(p))
+      if (candidate === undefined) return
+      const priority: NeighborPriority =
+        this.active.size === 0 && this.pending.size === 0 ? 'high' : 'low'
+      this.requestNeighbor(candidate, priority, 'neighbor')
+    }
+  }
+
+  private requestNeighbor(peer: PeerId, priority: NeighborPriority, kind: 'neighbor'): void {
+    if (this.pending.has(peer) || this.active.has(peer)) return
+    const requestId = this.nextRequestId++
+    this.pending.set(peer, { requestId, kind, priority })
+    this.send(peer, {
+      type: 'neighbor',
+      seq: this.nextSeq(),
+      requestId,
+      priority,
+      data: this.localData,
+    })
+    this.io.schedule(this.config.neighborRequestTimeoutMs, { kind: 'neighborTimeout', peer, requestId })
+  }
+
+  /** Adds `peer` to the active view, evicting a random member if full. */
+  private addActive(peer: PeerId): void {
+    if (peer === this.me || this.active.has(peer)) return
+    this.pending.delete(peer)
+    if (this.active.size >= this.config.activeViewCapacity) {
+      const evicted = this.active.pick(this.rng) as PeerId
+      this.active.delete(evicted)
+      this.send(evicted, { type: 'disconnect', seq: this.nextSeq(), alive: true })
+      this.lastSeqFrom.delete(evicted)
+      this.io.neighborDown(evicted, 'evicted')
+      this.addPassive(evicted, [])
+    }
+    this.passive.delete(peer)
+    this.active.add(peer)
+    this.io.neighborUp(peer)
+  }
+
+  private addPassiveInfo(peer: PeerInfo, evictFirst: readonly PeerId[]): void {
+    if (peer.id === this.me || this.active.has(peer.id) || this.passive.has(peer.id)) return
+    if (peer.data !== undefined) this.learnData(peer.id, peer.data)
+    this.addPassive(peer.id, evictFirst)
+  }
+
+  /** Adds `peer` to the passive view; when full, evicts from `evictFirst`, else at random. */
+  private addPassive(peer: PeerId, evictFirst: readonly PeerId[]): void {
+    if (peer === this.me || this.active.has(peer) || this.passive.has(peer)) return
+    if (this.passive.size >= this.config.passiveViewCapacity) {
+      let evicted: PeerId | undefined
+      for (const candidate of evictFirst) {
+        if (this.passive.has(candidate)) {
+          evicted = candidate
+          break
+        }
+      }
+      evicted ??= this.passive.pick(this.rng) as PeerId
+      this.dropPassive(evicted)
+    }
+    this.passive.add(peer)
+  }
+
+  private dropPassive(peer: PeerId): void {
+    this.passive.delete(peer)
+    this.forgetIfUnused(peer)
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private send(to: PeerId, message: MembershipMessage): void {
+    this.io.send(to, message)
+  }
+
+  private nextSeq(): number {
+    return ++this.seq
+  }
+
+  /** False if `seq` is not newer than the last one handled from `from` (stale message). */
+  private acceptSeq(from: PeerId, seq: number): boolean {
+    const last = this.lastSeqFrom.get(from)
+    if (last !== undefined && seq <= last) return false
+    this.lastSeqFrom.set(from, seq)
+    return true
+  }
+
+  private learnData(peer: PeerId, data: Uint8Array): void {
+    if (peer === this.me) return
+    const known = this.peerDataById.get(peer)
+    if (known !== undefined && bytesEqual(known, data)) return
+    this.peerDataById.set(peer, data)
+    this.io.peerData(peer, data)
+  }
+
+  /** Drops per-peer bookkeeping once `peer` is in no view, request or bootstrap list. */
+  private forgetIfUnused(peer: PeerId): void {
+    if (this.active.has(peer) || this.pending.has(peer)) return
+    this.lastSeqFrom.delete(peer)
+    if (this.passive.has(peer) || this.known.includes(peer)) return
+    this.peerDataById.delete(peer)
+  }
+
+  /** Sizes of the internal maps, for cap assertions in tests. */
+  stats(): { active: number; passive: number; pending: number; peerData: number; seqEntries: number } {
+    return {
+      active: this.active.size,
+      passive: this.passive.size,
+      pending: this.pending.size,
+      peerData: this.peerDataById.size,
+      seqEntries: this.lastSeqFrom.size,
+    }
+  }
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}

@@ -1,0 +1,8 @@
+/** The sans-IO protocol core: HyParView + Plumtree per topic, multi-topic state. */
+export * from './types.js'
+export * from './messages.js'
+export * from './io.js'
+export * from './config.js'
+export { SeededRng, type Rng } from './rng.js'
+export { ProtocolState } from './state.js'
+export { checkInvariants } from './invariants.js'

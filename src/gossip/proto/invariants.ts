@@ -1,0 +1,42 @@
+/**
+ * Local invariants of one node's protocol state, checked by the simulator after every
+ * step and usable in tests. A violation is a bug in the core: it throws InvariantError.
+ */
+import { InvariantError } from '../../errors.js'
+import type { ProtocolState } from './state.js'
+
+export function checkInvariants(state: ProtocolState): void {
+  const { activeViewCapacity, passiveViewCapacity } = state.config.membership
+  for (const topicId of state.topicIds()) {
+    const topic = state.topic(topicId)
+    if (topic === undefined) continue
+    const { active, passive, pending } = topic.membership
+    const { eager, lazy } = topic.broadcast
+    const where = `node ${state.me} topic ${topicId.slice(0, 8)}`
+    if (active.size > activeViewCapacity) {
+      throw new InvariantError(`${where}: active view has ${active.size} > ${activeViewCapacity} peers`)
+    }
+    if (passive.size > passiveViewCapacity) {
+      throw new InvariantError(`${where}: passive view has ${passive.size} > ${passiveViewCapacity} peers`)
+    }
+    if (active.has(state.me) || passive.has(state.me) || pending.has(state.me)) {
+      throw new InvariantError(`${where}: node is in its own view`)
+    }
+    for (const peer of active) {
+      if (passive.has(peer)) throw new InvariantError(`${where}: ${peer} is both active and passive`)
+      if (pending.has(peer)) throw new InvariantError(`${where}: ${peer} is both active and pending`)
+    }
+    for (const peer of eager) {
+      if (lazy.has(peer)) throw new InvariantError(`${where}: ${peer} is both eager and lazy`)
+      if (!active.has(peer)) throw new InvariantError(`${where}: eager peer ${peer} is not active`)
+    }
+    for (const peer of lazy) {
+      if (!active.has(peer)) throw new InvariantError(`${where}: lazy peer ${peer} is not active`)
+    }
+    if (eager.size + lazy.size !== active.size) {
+      throw new InvariantError(
+        `${where}: eager (${eager.size}) + lazy (${lazy.size}) != active (${active.size})`,
+      )
+    }
+  }
+}

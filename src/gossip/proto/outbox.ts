@@ -1,0 +1,43 @@
+/**
+ * Collects the actions produced while the core handles one event, and remembers which
+ * peers were involved so the state can tell when a connection is no longer needed.
+ */
+import type { Action, TopicEvent, TopicTimer } from './io.js'
+import type { TopicMessage } from './messages.js'
+import type { PeerId, TopicId } from './types.js'
+
+export class Outbox {
+  actions: Action[] = []
+  /** Peers sent to or dropped during this event: candidates for `disconnect`. */
+  readonly touched = new Set<PeerId>()
+
+  send(to: PeerId, topic: TopicId, message: TopicMessage): void {
+    this.actions.push({ type: 'send', to, topic, message })
+    this.touched.add(to)
+  }
+
+  schedule(delayMs: number, topic: TopicId, timer: TopicTimer): void {
+    this.actions.push({ type: 'schedule', delayMs, timer: { topic, timer } })
+  }
+
+  emit(topic: TopicId, event: TopicEvent): void {
+    this.actions.push({ type: 'emit', topic, event })
+    if (event.type === 'neighborDown') this.touched.add(event.peer)
+  }
+
+  peerData(peer: PeerId, data: Uint8Array): void {
+    this.actions.push({ type: 'peerData', peer, data })
+  }
+
+  disconnect(peer: PeerId): void {
+    this.actions.push({ type: 'disconnect', peer })
+  }
+
+  /** Hands out the collected actions and starts a fresh batch. */
+  take(): Action[] {
+    const actions = this.actions
+    this.actions = []
+    this.touched.clear()
+    return actions
+  }
+}

@@ -1,0 +1,369 @@
+/**
+ * Plumtree broadcast (Leitão, Pereira, Rodrigues, "Epidemic Broadcast Trees", SRDS 2007,
+ * with the 2019 revision of Algorithm 1), one instance per topic.
+ *
+ * Eager push along a spanning tree, lazy push (batched IHAVE) on the other links,
+ * GRAFT with timer1/timer2 announcer rotation to repair the tree, PRUNE on duplicates,
+ * and the round-based tree optimisation.
+ *
+ * Deliberate deviations:
+ * - The origin does not deliver its own broadcast to itself (the application already
+ *   has it); it is marked seen so echoes are dropped.
+ * - `neighbors`-scoped broadcasts go to every active neighbor once and are never
+ *   forwarded; they do not change the tree.
+ * - Messages from peers outside the active view are delivered if new but never make
+ *   that peer part of the tree (the topic answers them with DISCONNECT).
+ * - Every network-fed structure is capped (see BroadcastConfig): announcers per id,
+ *   missing announcements in total, lazy queue per peer, seen ids and cached messages.
+ */
+import type { BroadcastConfig } from './config.js'
+import type { BroadcastTimer, TopicEvent } from './io.js'
+import type {
+  BroadcastMessage,
+  GossipMessage,
+  GraftMessage,
+  IHaveEntry,
+  IHaveMessage,
+} from './messages.js'
+import type { BroadcastScope, MessageId, PeerId } from './types.js'
+
+/** The side effects Plumtree asks of its topic. */
+export interface BroadcastIo {
+  send(to: PeerId, message: BroadcastMessage): void
+  schedule(delayMs: number, timer: BroadcastTimer): void
+  emit(event: TopicEvent): void
+}
+
+interface Announcer {
+  readonly peer: PeerId
+  readonly round: number
+}
+
+interface MissingEntry {
+  announcers: Announcer[]
+  timerRunning: boolean
+  /** Smallest IHAVE round seen for this id, for the tree optimisation. */
+  bestRound: number
+  bestPeer: PeerId
+}
+
+interface CachedMessage {
+  readonly message: GossipMessage
+  readonly expiresAtMs: number
+}
+
+/** Counters for metrics and cap assertions. */
+export interface BroadcastStats {
+  delivered: number
+  duplicates: number
+  gossipSent: number
+  ihaveEntriesSent: number
+  graftsSent: number
+  prunesSent: number
+  droppedAnnouncements: number
+  droppedLazyEntries: number
+}
+
+export class Plumtree {
+  /** Neighbors we push full messages to. Subset of the active view. */
+  readonly eager = new Set<PeerId>()
+  /** Neighbors we only announce to. Subset of the active view, disjoint from `eager`. */
+  readonly lazy = new Set<PeerId>()
+
+  /** Received ids -> expiry. Capacity: `maxSeenIds` (oldest forgotten first). */
+  private readonly seen = new Map<MessageId, number>()
+  /** Messages kept to answer GRAFTs. Capacity: `maxCachedMessages` (oldest dropped first). */
+  private readonly cache = new Map<MessageId, CachedMessage>()
+  /** Announced but not received ids. Capacity: `maxAnnouncersPerId` each, `maxMissingTotal` in all. */
+  private readonly missing = new Map<MessageId, MissingEntry>()
+  private missingTotal = 0
+  /** IHAVE entries waiting for the next dispatch. Capacity: `maxLazyQueuePerPeer` per peer. */
+  private readonly lazyQueues = new Map<PeerId, IHaveEntry[]>()
+  private dispatchScheduled = false
+
+  readonly stats: BroadcastStats = {
+    delivered: 0,
+    duplicates: 0,
+    gossipSent: 0,
+    ihaveEntriesSent: 0,
+    graftsSent: 0,
+    prunesSent: 0,
+    droppedAnnouncements: 0,
+    droppedLazyEntries: 0,
+  }
+
+  constructor(
+    private readonly config: BroadcastConfig,
+    private readonly io: BroadcastIo,
+  ) {}
+
+  // ---------------------------------------------------------------- neighbors
+
+  neighborUp(peer: PeerId): void {
+    this.lazy.delete(peer)
+    this.eager.add(peer)
+  }
+
+  neighborDown(peer: PeerId): void {
+    this.eager.delete(peer)
+    this.lazy.delete(peer)
+    this.lazyQueues.delete(peer)
+    for (const [id, entry] of this.missing) {
+      const before = entry.announcers.length
+      entry.announcers = entry.announcers.filter((a) => a.peer !== peer)
+      this.missingTotal -= before - entry.announcers.length
+      if (entry.announcers.length === 0 && !entry.timerRunning) this.missing.delete(id)
+    }
+  }
+
+  // ---------------------------------------------------------------- broadcast
+
+  /** Sends a new message from this node. The caller checked the size. */
+  broadcast(id: MessageId, content: Uint8Array, scope: BroadcastScope, nowMs: number): void {
+    this.expire(nowMs)
+    const message: GossipMessage = { type: 'gossip', id, content, round: 0, scope }
+    this.markSeen(id, nowMs)
+    if (scope === 'neighbors') {
+      for (const peer of this.eager) this.sendGossip(peer, message)
+      for (const peer of this.lazy) this.sendGossip(peer, message)
+      return
+    }
+    this.cacheMessage(message, nowMs)
+    for (const peer of this.eager) this.sendGossip(peer, message)
+    for (const peer of this.lazy) this.queueIHave(peer, { id, round: 0 })
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  /** `isNeighbor` says whether `from` is in the active view. */
+  handleMessage(from: PeerId, message: BroadcastMessage, isNeighbor: boolean, nowMs: number): void {
+    this.expire(nowMs)
+    switch (message.type) {
+      case 'gossip':
+        return this.onGossip(from, message, isNeighbor, nowMs)
+      case 'ihave':
+        if (isNeighbor) this.onIHave(from, message)
+        return
+      case 'graft':
+        return this.onGraft(from, message, isNeighbor)
+      case 'prune':
+        if (isNeighbor) {
+          this.eager.delete(from)
+          this.lazy.add(from)
+        }
+        return
+    }
+  }
+
+  handleTimer(timer: BroadcastTimer, nowMs: number): void {
+    this.expire(nowMs)
+    switch (timer.kind) {
+      case 'graft':
+        return this.onGraftTimer(timer.id)
+      case 'ihaveDispatch':
+        return this.dispatchIHaves()
+    }
+  }
+
+  private onGossip(from: PeerId, message: GossipMessage, isNeighbor: boolean, nowMs: number): void {
+    if (message.content.length > this.config.maxMessageBytes) return
+    const hops = message.round + 1
+    if (this.seen.has(message.id)) {
+      this.stats.duplicates++
+      if (isNeighbor && message.scope === 'swarm' && this.eager.has(from)) {
+        this.eager.delete(from)
+        this.lazy.add(from)
+        this.stats.prunesSent++
+        this.io.send(from, { type: 'prune' })
+      }
+      return
+    }
+    this.markSeen(message.id, nowMs)
+    this.stats.delivered++
+    this.io.emit({
+      type: 'received',
+      id: message.id,
+      content: message.content,
+      deliveredBy: from,
+      hops,
+      scope: message.scope,
+    })
+    if (message.scope === 'neighbors') return
+
+    const forwarded: GossipMessage = { ...message, round: hops }
+    this.cacheMessage(forwarded, nowMs)
+    const missing = this.missing.get(message.id)
+    if (missing !== undefined) {
+      this.missing.delete(message.id)
+      this.missingTotal -= missing.announcers.length
+    }
+    for (const peer of this.eager) if (peer !== from) this.sendGossip(peer, forwarded)
+    for (const peer of this.lazy) if (peer !== from) this.queueIHave(peer, { id: message.id, round: hops })
+    if (!isNeighbor) return
+    this.lazy.delete(from)
+    this.eager.add(from)
+    if (missing !== undefined) this.optimize(from, message.round, missing)
+  }
+
+  /**
+   * Tree optimisation: an IHAVE showed a path `threshold` or more hops shorter than the
+   * one the GOSSIP took: graft the announcer's link and prune the sender's.
+   */
+  private optimize(from: PeerId, gossipRound: number, missing: MissingEntry): void {
+    if (missing.bestPeer === from || !this.lazy.has(missing.bestPeer)) return
+    if (gossipRound - missing.bestRound < this.config.optimizationThreshold) return
+    this.lazy.delete(missing.bestPeer)
+    this.eager.add(missing.bestPeer)
+    this.stats.graftsSent++
+    this.io.send(missing.bestPeer, { type: 'graft', round: missing.bestRound })
+    this.eager.delete(from)
+    this.lazy.add(from)
+    this.stats.prunesSent++
+    this.io.send(from, { type: 'prune' })
+  }
+
+  private onIHave(from: PeerId, message: IHaveMessage): void {
+    for (const { id, round } of message.entries) {
+      if (this.seen.has(id)) continue
+      let entry = this.missing.get(id)
+      if (entry === undefined) {
+        if (this.missingTotal >= this.config.maxMissingTotal || this.missing.size >= this.config.maxMissingTotal) {
+          this.stats.droppedAnnouncements++
+          continue
+        }
+        entry = { announcers: [], timerRunning: false, bestRound: round, bestPeer: from }
+        this.missing.set(id, entry)
+      }
+      if (
+        entry.announcers.length >= this.config.maxAnnouncersPerId ||
+        this.missingTotal >= this.config.maxMissingTotal
+      ) {
+        this.stats.droppedAnnouncements++
+        continue
+      }
+      entry.announcers.push({ peer: from, round })
+      this.missingTotal++
+      if (round < entry.bestRound) {
+        entry.bestRound = round
+        entry.bestPeer = from
+      }
+      if (!entry.timerRunning) {
+        entry.timerRunning = true
+        this.io.schedule(this.config.graftTimeout1Ms, { kind: 'graft', id })
+      }
+    }
+  }
+
+  private onGraftTimer(id: MessageId): void {
+    const entry = this.missing.get(id)
+    if (entry === undefined) return
+    if (this.seen.has(id)) {
+      this.missing.delete(id)
+      this.missingTotal -= entry.announcers.length
+      return
+    }
+    const next = entry.announcers.shift()
+    if (next === undefined) {
+      // Every announcer was tried: forget the id; a new IHAVE starts over.
+      this.missing.delete(id)
+      return
+    }
+    this.missingTotal--
+    this.lazy.delete(next.peer)
+    this.eager.add(next.peer)
+    this.stats.graftsSent++
+    this.io.send(next.peer, { type: 'graft', id, round: next.round })
+    this.io.schedule(this.config.graftTimeout2Ms, { kind: 'graft', id })
+  }
+
+  private onGraft(from: PeerId, message: GraftMessage, isNeighbor: boolean): void {
+    if (isNeighbor) {
+      this.lazy.delete(from)
+      this.eager.add(from)
+    }
+    if (message.id === undefined) return
+    const cached = this.cache.get(message.id)
+    if (cached !== undefined) this.sendGossip(from, cached.message)
+  }
+
+  // ---------------------------------------------------------------- lazy push
+
+  private queueIHave(peer: PeerId, entry: IHaveEntry): void {
+    let queue = this.lazyQueues.get(peer)
+    if (queue === undefined) {
+      queue = []
+      this.lazyQueues.set(peer, queue)
+    }
+    if (queue.length >= this.config.maxLazyQueuePerPeer) {
+      this.stats.droppedLazyEntries++
+      return
+    }
+    queue.push(entry)
+    if (!this.dispatchScheduled) {
+      this.dispatchScheduled = true
+      this.io.schedule(this.config.ihaveDispatchMs, { kind: 'ihaveDispatch' })
+    }
+  }
+
+  private dispatchIHaves(): void {
+    this.dispatchScheduled = false
+    const maxEntries = this.config.maxIHaveEntriesPerMessage
+    for (const [peer, queue] of this.lazyQueues) {
+      for (let start = 0; start < queue.length; start += maxEntries) {
+        const entries = queue.slice(start, start + maxEntries)
+        this.stats.ihaveEntriesSent += entries.length
+        this.io.send(peer, { type: 'ihave', entries })
+      }
+    }
+    this.lazyQueues.clear()
+  }
+
+  // ---------------------------------------------------------------- caches
+
+  private sendGossip(peer: PeerId, message: GossipMessage): void {
+    this.stats.gossipSent++
+    this.io.send(peer, message)
+  }
+
+  private markSeen(id: MessageId, nowMs: number): void {
+    this.seen.set(id, nowMs + this.config.seenIdRetentionMs)
+    if (this.seen.size > this.config.maxSeenIds) {
+      const oldest = this.seen.keys().next().value as MessageId
+      this.seen.delete(oldest)
+    }
+  }
+
+  private cacheMessage(message: GossipMessage, nowMs: number): void {
+    if (this.config.maxCachedMessages === 0) return
+    this.cache.set(message.id, { message, expiresAtMs: nowMs + this.config.messageCacheMs })
+    if (this.cache.size > this.config.maxCachedMessages) {
+      const oldest = this.cache.keys().next().value as MessageId
+      this.cache.delete(oldest)
+    }
+  }
+
+  /** Drops expired ids and cached messages (both maps are in expiry order). */
+  private expire(nowMs: number): void {
+    for (const [id, expiresAtMs] of this.seen) {
+      if (expiresAtMs > nowMs) break
+      this.seen.delete(id)
+    }
+    for (const [id, cached] of this.cache) {
+      if (cached.expiresAtMs > nowMs) break
+      this.cache.delete(id)
+    }
+  }
+
+  /** Sizes of the capped structures, for cap assertions in tests. */
+  sizes(): { seen: number; cache: number; missingIds: number; missingTotal: number; lazyQueued: number } {
+    let lazyQueued = 0
+    for (const queue of this.lazyQueues.values()) lazyQueued = Math.max(lazyQueued, queue.length)
+    return {
+      seen: this.seen.size,
+      cache: this.cache.size,
+      missingIds: this.missing.size,
+      missingTotal: this.missingTotal,
+      lazyQueued,
+    }
+  }
+}

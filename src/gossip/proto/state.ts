@@ -1,0 +1,96 @@
+/**
+ * The multi-topic protocol state of one node: the core's single entry point.
+ *
+ * Routes events to topics by 32-byte topic id, collects the actions they produce, and
+ * decides when a peer connection is no longer needed by any topic (`disconnect`).
+ * A connection failure is reported to every topic.
+ */
+import { HearsayError } from '../../errors.js'
+import { resolveConfig, type ProtocolConfig, type ProtocolConfigInput } from './config.js'
+import type { Action, InEvent } from './io.js'
+import { Outbox } from './outbox.js'
+import type { Rng } from './rng.js'
+import { Topic } from './topic.js'
+import type { PeerId, TopicId } from './types.js'
+
+export class ProtocolState {
+  readonly config: ProtocolConfig
+  private readonly topics = new Map<TopicId, Topic>()
+  private readonly out = new Outbox()
+  private localData: Uint8Array | undefined
+
+  constructor(
+    readonly me: PeerId,
+    private readonly rng: Rng,
+    config: ProtocolConfigInput | ProtocolConfig = {},
+    localData?: Uint8Array,
+  ) {
+    this.config = resolveConfig(config)
+    this.localData = localData
+  }
+
+  /** Handles one event at time `nowMs` and returns what the driver must do. */
+  handle(event: InEvent, nowMs: number): Action[] {
+    switch (event.type) {
+      case 'message': {
+        const topic = this.topics.get(event.topic)
+        this.out.touched.add(event.from)
+        topic?.handleMessage(event.from, event.message, nowMs)
+        break
+      }
+      case 'command':
+        this.handleCommand(event, nowMs)
+        break
+      case 'timer':
+        this.topics.get(event.timer.topic)?.handleTimer(event.timer.timer, nowMs)
+        break
+      case 'peerDisconnected':
+        for (const topic of this.topics.values()) topic.peerDisconnected(event.peer)
+        break
+      case 'localData':
+        this.localData = event.data
+        for (const topic of this.topics.values()) topic.membership.setLocalData(event.data)
+        break
+    }
+    this.releaseUnneeded(event.type === 'peerDisconnected' ? event.peer : undefined)
+    return this.out.take()
+  }
+
+  /** Topics this node has joined. */
+  topicIds(): TopicId[] {
+    return [...this.topics.keys()]
+  }
+
+  topic(id: TopicId): Topic | undefined {
+    return this.topics.get(id)
+  }
+
+  /** Is any topic holding `peer` in its active view or awaiting its reply? */
+  needs(peer: PeerId): boolean {
+    for (const topic of this.topics.values()) if (topic.needs(peer)) return true
+    return false
+  }
+
+  private handleCommand(event: Extract<InEvent, { type: 'command' }>, nowMs: number): void {
+    const { command } = event
+    let topic = this.topics.get(event.topic)
+    if (topic === undefined) {
+      if (command.type !== 'join') {
+        throw new HearsayError('ERR_NOT_SUBSCRIBED', `not subscribed to topic ${event.topic}`)
+      }
+      topic = new Topic(event.topic, this.me, this.config, this.rng, this.out)
+      topic.membership.setLocalData(this.localData)
+      this.topics.set(event.topic, topic)
+    }
+    topic.handleCommand(command, nowMs)
+    if (command.type === 'quit') this.topics.delete(event.topic)
+  }
+
+  /** Emits `disconnect` for every peer touched by this event that no topic needs. */
+  private releaseUnneeded(failed: PeerId | undefined): void {
+    for (const peer of this.out.touched) {
+      if (peer === failed || peer === this.me) continue
+      if (!this.needs(peer)) this.out.disconnect(peer)
+    }
+  }
+}
