@@ -1,0 +1,272 @@
+/**
+ * Connection bookkeeping shared by every transport: one live connection per peer,
+ * dial coalescing, simultaneous-dial resolution, dial and accept limits, shutdown.
+ * Subclasses only provide `connect` (an authenticated outbound channel) and feed
+ * authenticated inbound channels to `acceptInbound`.
+ *
+ * Duplicate connections to the same peer are resolved by one rule that both sides
+ * evaluate identically:
+ * - same direction (the peer dialed again): the newer connection wins, since the peer
+ *   evidently lost the old one;
+ * - opposite directions established more than `simultaneousDialWindowMs` apart: the
+ *   newer wins, for the same reason;
+ * - otherwise it is a simultaneous dial: the connection dialed by the smaller node id
+ *   wins (ids compare as lower-case hex strings).
+ * An inbound connection that completes while our own dial to that peer is still in
+ * progress is parked until the dial settles, so both candidates are compared before
+ * either is announced. The loser closes gracefully with reason `replaced`; frames still
+ * arriving on it are handed to the winner, so nothing in flight is lost.
+ */
+import { logger } from '@libp2p/logger'
+import type { PeerId } from '../gossip/proto/types.js'
+import { parseAddress } from './address.js'
+import type { ByteChannel } from './channel.js'
+import { FramedConnection } from './connection.js'
+import { TransportError, describeError } from './errors.js'
+import { isPeerId, shortPeerId } from './keys.js'
+import type { TransportOptions } from './options.js'
+import type { Connection, ConnectionDirection, ConnectionListener, Transport } from './types.js'
+
+const log = logger('hearsay:transport')
+
+interface DialState {
+  promise: Promise<Connection>
+  /** An inbound connection from the same peer, waiting for this dial to settle. */
+  parked: FramedConnection | undefined
+}
+
+export abstract class BaseTransport implements Transport {
+  readonly localId: PeerId
+  protected readonly options: TransportOptions
+  /** Aborted when the transport closes: cancels dials and handshakes in progress. */
+  protected readonly shutdown = new AbortController()
+  private serial = 0
+  private readonly live = new Map<PeerId, FramedConnection>()
+  private readonly dials = new Map<PeerId, DialState>()
+  private listener: ConnectionListener | undefined
+  private unannounced: FramedConnection[] = []
+  private pendingInbound = 0
+  private closing: Promise<void> | undefined
+
+  protected constructor(localId: PeerId, options: TransportOptions) {
+    this.localId = localId
+    this.options = options
+  }
+
+  abstract get listenAddrs(): readonly string[]
+  abstract listen(addr: string): Promise<string>
+
+  /**
+   * Opens an authenticated channel to `peerId` at `addr` (already validated). Throws a
+   * TransportError: `ERR_DIAL_FAILED`, `ERR_PEER_ID_MISMATCH`, `ERR_HANDSHAKE_*`.
+   */
+  protected abstract connect(peerId: PeerId, addr: string, signal: AbortSignal): Promise<ByteChannel>
+
+  /** Stops accepting new inbound connections. */
+  protected abstract stopListening(): Promise<void>
+
+  get isClosed(): boolean {
+    return this.shutdown.signal.aborted
+  }
+
+  onConnection(listener: ConnectionListener): void {
+    this.listener = listener
+    const waiting = this.unannounced
+    this.unannounced = []
+    for (const conn of waiting) if (conn.isOpen) this.announce(conn)
+  }
+
+  getConnection(peerId: PeerId): Connection | undefined {
+    const conn = this.live.get(peerId)
+    return conn?.isOpen === true ? conn : undefined
+  }
+
+  connections(): Connection[] {
+    return [...this.live.values()].filter((c) => c.isOpen)
+  }
+
+  dial(peerId: PeerId, addrs: readonly string[]): Promise<Connection> {
+    try {
+      if (this.isClosed) throw new TransportError('ERR_TRANSPORT_CLOSED', 'transport is closed')
+      if (!isPeerId(peerId)) throw new TransportError('ERR_INVALID_PEER_ID', `not a node id: "${peerId}"`)
+      if (peerId === this.localId) throw new TransportError('ERR_DIAL_SELF', 'cannot dial our own node id')
+      const existing = this.getConnection(peerId)
+      if (existing !== undefined) return Promise.resolve(existing)
+      const pending = this.dials.get(peerId)
+      if (pending !== undefined) return pending.promise
+      if (addrs.length === 0) throw new TransportError('ERR_INVALID_ADDRESS', `no address to dial ${shortPeerId(peerId)}`)
+      const targets = addrs.slice(0, this.options.maxDialAddrs)
+      for (const addr of targets) parseAddress(addr)
+      if (this.dials.size >= this.options.maxPendingDials) {
+        throw new TransportError('ERR_DIAL_LIMIT', `${this.dials.size} dials already in progress (maxPendingDials)`)
+      }
+      if (this.live.size >= this.options.maxConnections) {
+        throw new TransportError('ERR_CONNECTION_LIMIT', `${this.live.size} connections open (maxConnections)`)
+      }
+      const state = { parked: undefined } as DialState
+      this.dials.set(peerId, state)
+      state.promise = this.runDial(peerId, targets, state)
+      return state.promise
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdownNow()
+    return this.closing
+  }
+
+  // ---- for subclasses ----
+
+  /** Admission check for a new inbound socket, before its handshake. Pair with `inboundSettled`. */
+  protected admitInbound(): boolean {
+    if (this.isClosed) return false
+    if (this.pendingInbound >= this.options.maxPendingInbound) {
+      log('refusing inbound connection: %d handshakes in progress (maxPendingInbound)', this.pendingInbound)
+      return false
+    }
+    if (this.live.size + this.pendingInbound >= this.options.maxConnections) {
+      log('refusing inbound connection: %d connections (maxConnections)', this.live.size)
+      return false
+    }
+    this.pendingInbound++
+    return true
+  }
+
+  /** The inbound handshake admitted by `admitInbound` finished (either way). */
+  protected inboundSettled(): void {
+    this.pendingInbound--
+  }
+
+  /** An inbound channel completed its handshake with `remoteId`. */
+  protected acceptInbound(channel: ByteChannel, remoteId: PeerId): void {
+    const conn = this.createConnection(channel, remoteId, 'inbound')
+    if (this.isClosed || remoteId === this.localId) {
+      conn.abort('local')
+      return
+    }
+    const dial = this.dials.get(remoteId)
+    if (dial !== undefined) {
+      log('%s parked until our dial to the same peer settles', conn.label)
+      const previous = dial.parked
+      dial.parked = conn
+      if (previous !== undefined) previous.replaceWith(conn)
+      return
+    }
+    this.install(conn)
+  }
+
+  // ---- internals ----
+
+  private async runDial(peerId: PeerId, addrs: readonly string[], state: DialState): Promise<Connection> {
+    const errors: unknown[] = []
+    try {
+      for (const addr of addrs) {
+        if (this.isClosed) throw new TransportError('ERR_TRANSPORT_CLOSED', 'transport is closed')
+        let channel: ByteChannel
+        try {
+          channel = await this.connect(peerId, addr, this.shutdown.signal)
+        } catch (err) {
+          log('dial %s at %s failed: %s', shortPeerId(peerId), addr, describeError(err))
+          errors.push(err)
+          continue
+        }
+        this.dials.delete(peerId)
+        const conn = this.createConnection(channel, peerId, 'outbound')
+        if (this.isClosed) {
+          conn.abort('local')
+          throw new TransportError('ERR_TRANSPORT_CLOSED', 'transport is closed')
+        }
+        const parked = state.parked
+        if (parked?.isOpen === true) {
+          const winner = this.resolveDuplicate(parked, conn)
+          const loser = winner === conn ? parked : conn
+          log('simultaneous dial with %s: keeping %s', shortPeerId(peerId), winner.label)
+          loser.replaceWith(winner)
+          return this.install(winner)
+        }
+        return this.install(conn)
+      }
+    } finally {
+      if (this.dials.get(peerId) === state) this.dials.delete(peerId)
+    }
+    const parked = state.parked
+    if (parked?.isOpen === true && !this.isClosed) {
+      // Our dial failed but the peer reached us: that is the connection.
+      return this.install(parked)
+    }
+    throw dialError(peerId, addrs, errors)
+  }
+
+  /** Makes `conn` the live connection to its peer, unless an existing one wins. */
+  private install(conn: FramedConnection): Connection {
+    const existing = this.live.get(conn.remoteId)
+    if (existing !== undefined && existing !== conn && existing.isOpen) {
+      const winner = this.resolveDuplicate(existing, conn)
+      log('duplicate connection to %s: keeping %s', shortPeerId(conn.remoteId), winner.label)
+      if (winner === existing) {
+        conn.replaceWith(existing)
+        return existing
+      }
+      this.live.set(conn.remoteId, conn)
+      existing.replaceWith(conn)
+    } else {
+      this.live.set(conn.remoteId, conn)
+    }
+    log('%s established', conn.label)
+    this.announce(conn)
+    return conn
+  }
+
+  /** The duplicate-connection rule (see the module comment). */
+  private resolveDuplicate(older: FramedConnection, newer: FramedConnection): FramedConnection {
+    if (older.direction === newer.direction) return newer
+    if (newer.establishedAtMs - older.establishedAtMs > this.options.simultaneousDialWindowMs) return newer
+    const dialer = (c: FramedConnection): PeerId => (c.direction === 'outbound' ? this.localId : c.remoteId)
+    return dialer(older) < dialer(newer) ? older : newer
+  }
+
+  private createConnection(channel: ByteChannel, remoteId: PeerId, direction: ConnectionDirection): FramedConnection {
+    const conn = new FramedConnection({ channel, remoteId, direction, serial: ++this.serial, options: this.options })
+    conn.onClosedInternal((info) => {
+      if (this.live.get(remoteId) === conn) this.live.delete(remoteId)
+      log('%s closed (%s)', conn.label, info.reason)
+    })
+    return conn
+  }
+
+  private announce(conn: FramedConnection): void {
+    const listener = this.listener
+    if (listener === undefined) {
+      this.unannounced.push(conn)
+      return
+    }
+    try {
+      listener(conn)
+    } catch (err) {
+      log.error('connection listener threw: %s', describeError(err))
+    }
+  }
+
+  private async shutdownNow(): Promise<void> {
+    this.shutdown.abort(new TransportError('ERR_TRANSPORT_CLOSED', 'transport is closed'))
+    await this.stopListening().catch((err: unknown) => log.error('stop listening: %s', describeError(err)))
+    const conns = [...this.live.values()]
+    for (const dial of this.dials.values()) if (dial.parked !== undefined) conns.push(dial.parked)
+    await Promise.all(conns.map((c) => c.close()))
+    await Promise.allSettled([...this.dials.values()].map((d) => d.promise))
+  }
+}
+
+function dialError(peerId: PeerId, addrs: readonly string[], errors: readonly unknown[]): TransportError {
+  const last = errors.at(-1)
+  // One failure mode everywhere (e.g. the wrong key at every address): keep its code.
+  if (last instanceof TransportError && errors.every((e) => e instanceof TransportError && e.code === last.code)) {
+    return last
+  }
+  const detail = errors.map(describeError).join('; ')
+  return new TransportError('ERR_DIAL_FAILED', `could not connect to ${shortPeerId(peerId)} at ${addrs.join(', ')}: ${detail}`, {
+    cause: last,
+  })
+}

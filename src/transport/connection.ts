@@ -1,0 +1,408 @@
+/**
+ * FramedConnection: a `Connection` over any `ByteChannel`.
+ *
+ * - Send path: `send()` encodes the frame into the queue (one copy); every frame
+ *   queued in the same tick goes out in one channel write at `setImmediate`, since each
+ *   write costs an encryption and two socket writes. The queue is capped at
+ *   `maxQueuedBytes`; the channel's own buffer is respected through its drain signal.
+ * - Receive path: an incremental `FrameDecoder` capped at `maxFrameBytes`; an oversized
+ *   or malformed frame closes this connection with reason `protocol`, logged.
+ * - Liveness: a ping after `keepaliveIntervalMs` of send silence; reason `timeout`
+ *   after `idleTimeoutMs` of receive silence.
+ * - Close: graceful close sends the queue, a goodbye frame, then EOF, and waits up to
+ *   `closeTimeoutMs` for the peer's EOF. EOF without goodbye is reported as `error`.
+ */
+import { logger } from '@libp2p/logger'
+import type { PeerId } from '../gossip/proto/types.js'
+import type { ByteChannel } from './channel.js'
+import { TransportError, describeError } from './errors.js'
+import {
+  FRAME_KIND_GOODBYE,
+  FRAME_KIND_PING,
+  FrameDecoder,
+  dataFrameBytes,
+  encodeControlFrame,
+  writeDataFrame,
+} from './framing.js'
+import { shortPeerId } from './keys.js'
+import type { ConnectionOptions } from './options.js'
+import type { CloseInfo, CloseReason, Connection, ConnectionDirection, ConnectionHandler } from './types.js'
+
+const log = logger('hearsay:transport:connection')
+
+/** Most bytes handed to the channel in one write. */
+const MAX_WRITE_BYTES = 1_048_576
+
+const PING_FRAME = encodeControlFrame(FRAME_KIND_PING)
+const GOODBYE_FRAME = encodeControlFrame(FRAME_KIND_GOODBYE)
+
+export interface FramedConnectionInit {
+  readonly channel: ByteChannel
+  readonly remoteId: PeerId
+  readonly direction: ConnectionDirection
+  readonly serial: number
+  readonly options: ConnectionOptions
+}
+
+type State = 'open' | 'closing' | 'closed'
+
+export class FramedConnection implements Connection {
+  readonly serial: number
+  readonly remoteId: PeerId
+  readonly direction: ConnectionDirection
+  readonly remoteAddr: string
+  readonly closed: Promise<CloseInfo>
+  /** performance.now() when the connection was established. */
+  readonly establishedAtMs = performance.now()
+
+  private readonly channel: ByteChannel
+  private readonly options: ConnectionOptions
+  private readonly decoder: FrameDecoder
+  private state: State = 'open'
+  private closeInfo: CloseInfo | undefined
+  private resolveClosed!: (info: CloseInfo) => void
+
+  private queue: Uint8Array[] = []
+  private queued = 0
+  private full = false
+  private flushScheduled = false
+  private channelBlocked = false
+  private ended = false
+  private afterFlush: (() => void) | undefined
+
+  private handler: ConnectionHandler | undefined
+  private pendingRx: Uint8Array[] = []
+  private pendingRxBytes = 0
+  private forwardTo: FramedConnection | undefined
+
+  private goodbyeReceived = false
+  private lastRxMs = performance.now()
+  private lastTxMs = performance.now()
+  private livenessTimer: NodeJS.Timeout | undefined
+  private closeTimer: NodeJS.Timeout | undefined
+  private readonly closeListeners: ((info: CloseInfo) => void)[] = []
+
+  constructor(init: FramedConnectionInit) {
+    this.channel = init.channel
+    this.remoteId = init.remoteId
+    this.direction = init.direction
+    this.serial = init.serial
+    this.options = init.options
+    this.remoteAddr = init.channel.remoteAddr
+    this.decoder = new FrameDecoder(init.options.maxFrameBytes)
+    this.closed = new Promise<CloseInfo>((resolve) => {
+      this.resolveClosed = resolve
+    })
+    const { keepaliveIntervalMs, idleTimeoutMs } = init.options
+    const periods = [keepaliveIntervalMs, Math.ceil(idleTimeoutMs / 4)].filter((ms) => ms > 0)
+    if (periods.length > 0) {
+      this.livenessTimer = setInterval(() => this.checkLiveness(), Math.min(...periods))
+      this.livenessTimer.unref()
+    }
+    this.channel.start({
+      onData: (chunk) => this.onData(chunk),
+      onEnd: () => this.onEnd(),
+      onDrain: () => this.onChannelDrain(),
+      onClose: (error) => this.onChannelClose(error),
+    })
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'open'
+  }
+
+  get queuedBytes(): number {
+    return this.queued
+  }
+
+  /** A short label for logs. */
+  get label(): string {
+    return `#${this.serial} ${this.direction} ${shortPeerId(this.remoteId)}@${this.remoteAddr}`
+  }
+
+  send(frame: Uint8Array): boolean {
+    if (frame.byteLength > this.options.maxFrameBytes) {
+      throw new TransportError('ERR_SEND_TOO_LARGE', `frame of ${frame.byteLength} bytes exceeds maxFrameBytes ${this.options.maxFrameBytes}`)
+    }
+    if (this.state !== 'open') return false
+    const size = dataFrameBytes(frame.byteLength)
+    if (this.queued + size > this.options.maxQueuedBytes) {
+      this.full = true
+      return false
+    }
+    const out = new Uint8Array(size)
+    writeDataFrame(out, 0, frame)
+    this.enqueue(out)
+    return true
+  }
+
+  setHandler(handler: ConnectionHandler): void {
+    this.handler = handler
+    if (this.pendingRx.length > 0) {
+      const frames = this.pendingRx
+      this.pendingRx = []
+      this.pendingRxBytes = 0
+      for (const frame of frames) this.deliver(frame)
+    }
+    if (this.closeInfo !== undefined && this.state === 'closed') {
+      this.callHandler(() => handler.onClose?.(this.closeInfo as CloseInfo))
+    }
+  }
+
+  close(): Promise<void> {
+    this.beginClose('local')
+    return this.closed.then(() => undefined)
+  }
+
+  /** Transport-internal: called once when the connection is fully closed. */
+  onClosedInternal(listener: (info: CloseInfo) => void): void {
+    if (this.state === 'closed' && this.closeInfo !== undefined) listener(this.closeInfo)
+    else this.closeListeners.push(listener)
+  }
+
+  /**
+   * Transport-internal: this connection lost a duplicate-connection race. It closes
+   * gracefully with reason `replaced`; frames still arriving on it are handed to `winner`.
+   */
+  replaceWith(winner: FramedConnection): void {
+    this.forwardTo = winner
+    const frames = this.pendingRx
+    this.pendingRx = []
+    this.pendingRxBytes = 0
+    for (const frame of frames) winner.deliver(frame)
+    this.beginClose('replaced')
+  }
+
+  /** Transport-internal: drop the connection at once (transport shutdown, limits). */
+  abort(reason: CloseReason, error?: TransportError): void {
+    this.finish(reason, error)
+    this.channel.destroy(error)
+  }
+
+  // ---- send path ----
+
+  private enqueue(bytes: Uint8Array): void {
+    this.queue.push(bytes)
+    this.queued += bytes.byteLength
+    if (!this.flushScheduled) {
+      this.flushScheduled = true
+      setImmediate(() => {
+        this.flushScheduled = false
+        this.flush()
+      })
+    }
+  }
+
+  private flush(): void {
+    while (this.queue.length > 0 && !this.channelBlocked && this.state !== 'closed' && !this.ended) {
+      const batch = this.takeBatch()
+      let ok: boolean
+      try {
+        ok = this.channel.write(batch)
+      } catch (err) {
+        this.fail('error', new TransportError('ERR_CONNECTION_RESET', `write failed: ${describeError(err)}`, { cause: err }))
+        return
+      }
+      this.lastTxMs = performance.now()
+      if (!ok) this.channelBlocked = true
+    }
+    if (this.full && this.queued <= this.options.maxQueuedBytes / 2 && this.state === 'open') {
+      this.full = false
+      const handler = this.handler
+      if (handler?.onDrain !== undefined) this.callHandler(() => handler.onDrain?.())
+    }
+    if (this.queue.length === 0 && !this.channelBlocked && this.afterFlush !== undefined) {
+      const next = this.afterFlush
+      this.afterFlush = undefined
+      next()
+    }
+  }
+
+  /** Removes up to MAX_WRITE_BYTES of queued frames, concatenated. */
+  private takeBatch(): Uint8Array {
+    const first = this.queue[0] as Uint8Array
+    if (this.queue.length === 1 || first.byteLength >= MAX_WRITE_BYTES) {
+      this.queue.shift()
+      this.queued -= first.byteLength
+      return first
+    }
+    let count = 0
+    let total = 0
+    for (const piece of this.queue) {
+      if (count > 0 && total + piece.byteLength > MAX_WRITE_BYTES) break
+      total += piece.byteLength
+      count++
+    }
+    const out = new Uint8Array(total)
+    let offset = 0
+    for (let i = 0; i < count; i++) {
+      const piece = this.queue[i] as Uint8Array
+      out.set(piece, offset)
+      offset += piece.byteLength
+    }
+    this.queue = count === this.queue.length ? [] : this.queue.slice(count)
+    this.queued -= total
+    return out
+  }
+
+  private onChannelDrain(): void {
+    this.channelBlocked = false
+    this.flush()
+  }
+
+  // ---- receive path ----
+
+  private onData(chunk: Uint8Array): void {
+    if (this.state === 'closed') return
+    this.lastRxMs = performance.now()
+    let frames
+    try {
+      frames = this.decoder.push(chunk)
+    } catch (err) {
+      const error = err instanceof TransportError ? err : new TransportError('ERR_MALFORMED_FRAME', describeError(err), { cause: err })
+      this.fail('protocol', error)
+      return
+    }
+    for (const frame of frames) {
+      if ((this.state as State) === 'closed') return
+      if (frame.kind === 'data') this.deliver(frame.payload)
+      else if (frame.kind === 'goodbye') this.onGoodbye()
+    }
+  }
+
+  /** Hands a received frame to the handler (or the winner, or the pre-handler buffer). */
+  deliver(frame: Uint8Array): void {
+    if (this.forwardTo !== undefined) {
+      this.forwardTo.deliver(frame)
+      return
+    }
+    if (this.state === 'closed') return
+    const handler = this.handler
+    if (handler !== undefined) {
+      this.callHandler(() => handler.onFrame(frame))
+      return
+    }
+    this.pendingRxBytes += frame.byteLength
+    if (this.pendingRxBytes > this.options.maxQueuedBytes) {
+      this.fail('error', new TransportError('ERR_READ_OVERFLOW', `more than ${this.options.maxQueuedBytes} bytes received before a handler was set`))
+      return
+    }
+    this.pendingRx.push(frame)
+  }
+
+  private onGoodbye(): void {
+    this.goodbyeReceived = true
+    this.beginClose('remote')
+  }
+
+  private onEnd(): void {
+    if (this.state === 'closed') return
+    if (!this.goodbyeReceived && this.state === 'open') {
+      this.fail('error', new TransportError('ERR_CONNECTION_RESET', 'peer ended the connection without a goodbye'))
+      return
+    }
+    // Both sides are done once our own EOF is out; the channel then closes itself.
+    if (this.ended) this.armCloseTimer()
+  }
+
+  // ---- liveness ----
+
+  private checkLiveness(): void {
+    if (this.state === 'closed') return
+    const now = performance.now()
+    const { idleTimeoutMs, keepaliveIntervalMs } = this.options
+    if (idleTimeoutMs > 0 && now - this.lastRxMs > idleTimeoutMs) {
+      this.fail('timeout', new TransportError('ERR_IDLE_TIMEOUT', `nothing received for ${Math.round(now - this.lastRxMs)} ms`))
+      return
+    }
+    if (keepaliveIntervalMs > 0 && this.state === 'open' && this.queue.length === 0 && now - this.lastTxMs >= keepaliveIntervalMs) {
+      this.enqueue(PING_FRAME)
+    }
+  }
+
+  // ---- close ----
+
+  /** Graceful close: stop sending new frames, flush, goodbye, EOF, wait for peer EOF. */
+  private beginClose(reason: CloseReason): void {
+    if (this.state !== 'open') return
+    this.state = 'closing'
+    this.closeInfo = { reason }
+    log('%s closing (%s)', this.label, reason)
+    this.afterFlush = () => {
+      if (this.state === 'closed' || this.ended) return
+      try {
+        this.channel.write(GOODBYE_FRAME)
+        this.channel.end()
+      } catch (err) {
+        log('%s goodbye failed: %s', this.label, describeError(err))
+        this.channel.destroy()
+      }
+      this.ended = true
+      this.armCloseTimer()
+    }
+    // Bound the whole close, including a flush stuck behind a peer that stopped reading.
+    this.armCloseTimer()
+    if (!this.flushScheduled) this.flush() // else the scheduled flush runs afterFlush
+  }
+
+  private armCloseTimer(): void {
+    if (this.closeTimer !== undefined || this.state === 'closed') return
+    this.closeTimer = setTimeout(() => {
+      log('%s close timed out after %d ms, dropping socket', this.label, this.options.closeTimeoutMs)
+      this.channel.destroy()
+      this.finish(this.closeInfo?.reason ?? 'local')
+    }, this.options.closeTimeoutMs)
+    this.closeTimer.unref()
+  }
+
+  /** Abnormal close: log the reason, drop the channel at once. */
+  private fail(reason: CloseReason, error: TransportError): void {
+    if (this.state === 'closed') return
+    log('%s closed: %s (%s)', this.label, reason, describeError(error))
+    this.finish(reason, error)
+    this.channel.destroy(error)
+  }
+
+  private onChannelClose(error?: TransportError): void {
+    if (this.state === 'closed') return
+    if (this.closeInfo !== undefined) {
+      this.finish(this.closeInfo.reason)
+    } else if (error !== undefined) {
+      log('%s closed: %s', this.label, describeError(error))
+      this.finish(error.code === 'ERR_MALFORMED_FRAME' || error.code === 'ERR_FRAME_TOO_LARGE' ? 'protocol' : 'error', error)
+    } else if (this.goodbyeReceived) {
+      this.finish('remote')
+    } else {
+      this.finish('error', new TransportError('ERR_CONNECTION_RESET', 'connection closed without a goodbye'))
+    }
+  }
+
+  /** Final state change; idempotent. The first recorded reason wins. */
+  private finish(reason: CloseReason, error?: TransportError): void {
+    if (this.state === 'closed') return
+    this.state = 'closed'
+    const previous = this.closeInfo
+    const info: CloseInfo = previous !== undefined ? previous : error !== undefined ? { reason, error } : { reason }
+    this.closeInfo = info
+    if (this.livenessTimer !== undefined) clearInterval(this.livenessTimer)
+    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer)
+    this.queue = []
+    this.queued = 0
+    this.pendingRx = []
+    this.pendingRxBytes = 0
+    this.afterFlush = undefined
+    for (const listener of this.closeListeners.splice(0)) listener(info)
+    const handler = this.handler
+    if (handler?.onClose !== undefined) this.callHandler(() => handler.onClose?.(info))
+    this.resolveClosed(info)
+  }
+
+  /** Handler errors are bugs in the caller: log them, never let them tear down the connection. */
+  private callHandler(fn: () => void): void {
+    try {
+      fn()
+    } catch (err) {
+      log.error('%s handler threw: %s', this.label, describeError(err))
+    }
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * Transport layer: node identities, Noise-secured TCP connections carrying
+ * length-prefixed frames, and an in-memory transport with the same contract.
+ * Never imports the gossip core (only its id types).
+ */
+export * from './types.js'
+export * from './errors.js'
+export * from './options.js'
+export * from './address.js'
+export * from './keys.js'
+export { TcpTransport, type TcpTransportInit } from './tcp.js'
+export { MemoryNetwork, MemoryTransport, MEMORY_PIPE_HIGH_WATER_BYTES } from './memory.js'

@@ -1,0 +1,122 @@
+/**
+ * Transport options with documented defaults, and their validation.
+ * Every queue and buffer fed by the network is capped by one of these.
+ */
+import { ConfigError } from '../errors.js'
+
+export interface ConnectionOptions {
+  /**
+   * Largest frame payload accepted or sent. A peer announcing more is disconnected.
+   * Must hold the largest wire batch the driver builds.
+   * @default 1_048_576 (1 MiB)
+   */
+  maxFrameBytes: number
+  /**
+   * Cap on bytes queued for sending on one connection (frames + 5-byte headers). When
+   * full, `send()` returns false: a slow peer cannot make the node buffer without
+   * limit. Also caps frames received before a handler is set. Must be >= maxFrameBytes + 5.
+   * @default 4_194_304 (4 MiB)
+   */
+  maxQueuedBytes: number
+  /**
+   * Send a 1-byte ping after this long without sending anything, so idle overlay
+   * links stay up and the peer's idle timer is fed. 0 disables pings.
+   * @default 10_000
+   */
+  keepaliveIntervalMs: number
+  /**
+   * Close with reason `timeout` after this long without receiving anything (pings
+   * included). 0 disables. Should be a few keepalive intervals.
+   * @default 35_000 (3.5 keepalive intervals)
+   */
+  idleTimeoutMs: number
+  /**
+   * A graceful close waits this long for the peer's EOF, then drops the socket.
+   * @default 2_000
+   */
+  closeTimeoutMs: number
+}
+
+export interface TransportOptions extends ConnectionOptions {
+  /**
+   * A Noise handshake (connect excluded) must finish within this time; a stalled or
+   * failed handshake closes the socket at once.
+   * @default 5_000
+   */
+  handshakeTimeoutMs: number
+  /** TCP connect timeout per address. @default 5_000 */
+  connectTimeoutMs: number
+  /** Cap on live connections; further dials fail and further accepts are dropped. @default 256 */
+  maxConnections: number
+  /** Cap on dials in progress. @default 64 */
+  maxPendingDials: number
+  /** Cap on inbound handshakes in progress; further sockets are closed at once. @default 64 */
+  maxPendingInbound: number
+  /** Addresses tried per dial; the rest are ignored. @default 8 */
+  maxDialAddrs: number
+  /**
+   * Two connections to the same peer whose establishments are closer than this are a
+   * simultaneous dial: the one dialed by the smaller node id wins. A newer connection
+   * arriving later replaces the old one (the peer evidently lost it).
+   * @default 2 × (connectTimeoutMs + handshakeTimeoutMs)
+   */
+  simultaneousDialWindowMs: number
+}
+
+export const DEFAULT_CONNECTION_OPTIONS: Readonly<ConnectionOptions> = Object.freeze({
+  maxFrameBytes: 1_048_576,
+  maxQueuedBytes: 4_194_304,
+  keepaliveIntervalMs: 10_000,
+  idleTimeoutMs: 35_000,
+  closeTimeoutMs: 2_000,
+})
+
+export const DEFAULT_TRANSPORT_OPTIONS: Readonly<Omit<TransportOptions, 'simultaneousDialWindowMs'>> = Object.freeze({
+  ...DEFAULT_CONNECTION_OPTIONS,
+  handshakeTimeoutMs: 5_000,
+  connectTimeoutMs: 5_000,
+  maxConnections: 256,
+  maxPendingDials: 64,
+  maxPendingInbound: 64,
+  maxDialAddrs: 8,
+})
+
+/** Merges overrides onto the defaults and validates; throws ConfigError. */
+export function resolveTransportOptions(input: Partial<TransportOptions> = {}): TransportOptions {
+  const merged = { ...DEFAULT_TRANSPORT_OPTIONS, ...stripUndefined(input) }
+  const options: TransportOptions = {
+    ...merged,
+    simultaneousDialWindowMs: input.simultaneousDialWindowMs ?? 2 * (merged.connectTimeoutMs + merged.handshakeTimeoutMs),
+  }
+  const minimums: Record<keyof TransportOptions, number> = {
+    maxFrameBytes: 0,
+    maxQueuedBytes: 1,
+    keepaliveIntervalMs: 0,
+    idleTimeoutMs: 0,
+    closeTimeoutMs: 1,
+    handshakeTimeoutMs: 1,
+    connectTimeoutMs: 1,
+    maxConnections: 1,
+    maxPendingDials: 1,
+    maxPendingInbound: 1,
+    maxDialAddrs: 1,
+    simultaneousDialWindowMs: 0,
+  }
+  for (const key of Object.keys(minimums) as (keyof TransportOptions)[]) {
+    const value = options[key]
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < minimums[key]) {
+      throw new ConfigError(`transport option ${key} must be an integer >= ${minimums[key]}, got ${String(value)}`)
+    }
+  }
+  if (options.maxFrameBytes > 0xffff_ffff) {
+    throw new ConfigError('transport option maxFrameBytes must fit in 32 bits')
+  }
+  if (options.maxQueuedBytes < options.maxFrameBytes + 5) {
+    throw new ConfigError('transport option maxQueuedBytes must be >= maxFrameBytes + 5')
+  }
+  return options
+}
+
+function stripUndefined<T extends object>(input: T): Partial<T> {
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Partial<T>
+}

@@ -1,0 +1,150 @@
+/**
+ * TcpTransport: node:net sockets secured with Noise XX, TCP_NODELAY on, framed by
+ * FramedConnection, bookkept by BaseTransport. Listens and dials 'host:port'.
+ */
+import { createServer, connect as netConnect, type Server, type Socket } from 'node:net'
+import { logger } from '@libp2p/logger'
+import type { PeerId } from '../gossip/proto/types.js'
+import { formatAddress, parseAddress } from './address.js'
+import { BaseTransport } from './base.js'
+import type { ByteChannel } from './channel.js'
+import { TransportError, describeError } from './errors.js'
+import type { NodeIdentity } from './keys.js'
+import { resolveTransportOptions, type TransportOptions } from './options.js'
+import { createNoiseEncrypter, secureSocket, type NoiseEncrypter } from './secure-channel.js'
+
+const log = logger('hearsay:transport:tcp')
+
+export interface TcpTransportInit extends Partial<TransportOptions> {
+  readonly identity: NodeIdentity
+}
+
+export class TcpTransport extends BaseTransport {
+  private readonly encrypter: NoiseEncrypter
+  private readonly servers: Server[] = []
+  private readonly bound: string[] = []
+
+  private constructor(identity: NodeIdentity, options: TransportOptions, encrypter: NoiseEncrypter) {
+    super(identity.peerId, options)
+    this.encrypter = encrypter
+  }
+
+  /** Creates a transport for `identity`; call `listen` to accept connections. */
+  static async create(init: TcpTransportInit): Promise<TcpTransport> {
+    const { identity, ...options } = init
+    const resolved = resolveTransportOptions(options)
+    return new TcpTransport(identity, resolved, await createNoiseEncrypter(identity))
+  }
+
+  get listenAddrs(): readonly string[] {
+    return [...this.bound]
+  }
+
+  async listen(addr: string): Promise<string> {
+    if (this.isClosed) throw new TransportError('ERR_TRANSPORT_CLOSED', 'transport is closed')
+    const { host, port } = parseAddress(addr)
+    const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.onSocket(socket))
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => {
+        reject(new TransportError('ERR_LISTEN_FAILED', `cannot listen on ${addr}: ${describeError(err)}`, { cause: err }))
+      }
+      server.once('error', onError)
+      server.listen({ host, port }, () => {
+        server.off('error', onError)
+        resolve()
+      })
+    })
+    server.on('error', (err) => log.error('listener %s: %s', addr, describeError(err)))
+    const address = server.address()
+    if (address === null || typeof address === 'string') {
+      server.close()
+      throw new TransportError('ERR_LISTEN_FAILED', `cannot listen on ${addr}: no TCP address`)
+    }
+    const boundAddr = formatAddress(address.address, address.port)
+    if (this.isClosed) {
+      server.close()
+      throw new TransportError('ERR_TRANSPORT_CLOSED', 'transport is closed')
+    }
+    this.servers.push(server)
+    this.bound.push(boundAddr)
+    log('listening on %s', boundAddr)
+    return boundAddr
+  }
+
+  private onSocket(socket: Socket): void {
+    if (!this.admitInbound()) {
+      socket.destroy()
+      return
+    }
+    socket.on('error', () => {}) // reported through the stream; avoid unhandled 'error'
+    secureSocket({
+      socket,
+      encrypter: this.encrypter,
+      direction: 'inbound',
+      handshakeTimeoutMs: this.options.handshakeTimeoutMs,
+      signal: this.shutdown.signal,
+    })
+      .then(({ channel, remoteId }) => this.acceptInbound(channel, remoteId))
+      .catch((err: unknown) => log('inbound handshake failed: %s', describeError(err)))
+      .finally(() => this.inboundSettled())
+  }
+
+  protected async connect(peerId: PeerId, addr: string, signal: AbortSignal): Promise<ByteChannel> {
+    const socket = await this.openSocket(addr, signal)
+    const { channel } = await secureSocket({
+      socket,
+      encrypter: this.encrypter,
+      direction: 'outbound',
+      expectedPeer: peerId,
+      handshakeTimeoutMs: this.options.handshakeTimeoutMs,
+      signal,
+    })
+    return channel
+  }
+
+  private openSocket(addr: string, signal: AbortSignal): Promise<Socket> {
+    const { host, port } = parseAddress(addr)
+    return new Promise<Socket>((resolve, reject) => {
+      const socket = netConnect({ host, port, allowHalfOpen: true, noDelay: true })
+      const fail = (why: string, cause?: unknown): void => {
+        cleanup()
+        socket.destroy()
+        reject(new TransportError('ERR_DIAL_FAILED', `cannot connect to ${addr}: ${why}`, { cause }))
+      }
+      const onError = (err: Error): void => fail(describeError(err), err)
+      const onAbort = (): void => fail('transport closed', signal.reason)
+      const timer = setTimeout(() => fail(`no answer within ${this.options.connectTimeoutMs} ms`), this.options.connectTimeoutMs)
+      const cleanup = (): void => {
+        clearTimeout(timer)
+        socket.off('error', onError)
+        signal.removeEventListener('abort', onAbort)
+      }
+      if (signal.aborted) {
+        onAbort()
+        return
+      }
+      socket.once('error', onError)
+      signal.addEventListener('abort', onAbort, { once: true })
+      socket.once('connect', () => {
+        cleanup()
+        socket.on('error', () => {}) // reported through the stream
+        resolve(socket)
+      })
+    })
+  }
+
+  protected async stopListening(): Promise<void> {
+    await Promise.all(
+      this.servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            // close() stops accepting at once; its callback waits for open sockets, which
+            // BaseTransport closes next, so do not wait for it here.
+            server.close()
+            resolve()
+          }),
+      ),
+    )
+    this.servers.length = 0
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The transport contract the node driver depends on. Two implementations share it:
+ * `TcpTransport` (Noise XX over TCP) and `MemoryTransport` (in-process, for driver
+ * tests). A connection is authenticated: `remoteId` is the peer's Ed25519 public key
+ * proven in the handshake. One connection per peer pair carries every topic.
+ *
+ * Addresses are 'host:port' strings ('127.0.0.1:4000', '[::1]:4000').
+ */
+import type { PeerId } from '../gossip/proto/types.js'
+import type { TransportError } from './errors.js'
+
+export type ConnectionDirection = 'inbound' | 'outbound'
+
+/**
+ * Why a connection closed.
+ * - `local`: this side called `close()` (or closed the transport).
+ * - `remote`: the peer closed gracefully (it sent a goodbye before EOF).
+ * - `replaced`: another connection to the same peer won a simultaneous dial; the
+ *   winner is (or is about to be) announced through `onConnection`. Not a failure.
+ * - `timeout`: nothing was received for `idleTimeoutMs` (keepalives included).
+ * - `protocol`: the peer sent bytes we reject (oversized or malformed frame,
+ *   undecryptable data); see `error`.
+ * - `error`: the socket failed or ended without a goodbye (peer crashed, reset).
+ */
+export type CloseReason = 'local' | 'remote' | 'replaced' | 'timeout' | 'protocol' | 'error'
+
+export interface CloseInfo {
+  readonly reason: CloseReason
+  /** Set for `timeout`, `protocol` and `error`. */
+  readonly error?: TransportError | undefined
+}
+
+export interface ConnectionHandler {
+  /** One received frame, in order. Called synchronously; do not keep it waiting. */
+  onFrame(frame: Uint8Array): void
+  /** The send queue dropped below half of `maxQueuedBytes` after `send()` returned false. */
+  onDrain?(): void
+  /** Called once when the connection is closed; same value as `closed` resolves to. */
+  onClose?(info: CloseInfo): void
+}
+
+export interface Connection {
+  /** Per-transport serial number, for logs. */
+  readonly serial: number
+  /** Authenticated node id of the peer. */
+  readonly remoteId: PeerId
+  readonly direction: ConnectionDirection
+  /** 'host:port' of the peer's socket (for inbound: its ephemeral port). */
+  readonly remoteAddr: string
+  /** True until close starts; `send()` then returns false. */
+  readonly isOpen: boolean
+  /** Bytes queued and not yet handed to the socket. */
+  readonly queuedBytes: number
+  /**
+   * Queues one frame. Frames queued in the same tick go out in one write.
+   * Returns false and queues nothing when the connection is not open or the queue is
+   * full (`maxQueuedBytes`): the caller drops or retries after `onDrain`.
+   * Throws TransportError `ERR_SEND_TOO_LARGE` for a frame above `maxFrameBytes`.
+   * The frame is copied before `send()` returns: the caller may reuse it.
+   */
+  send(frame: Uint8Array): boolean
+  /**
+   * Sets where received frames go. Frames that arrive before a handler is set are
+   * buffered (bounded by `maxQueuedBytes`) and delivered when it is set.
+   */
+  setHandler(handler: ConnectionHandler): void
+  /** Resolves once, when the connection is fully closed. Never rejects. */
+  readonly closed: Promise<CloseInfo>
+  /**
+   * Graceful close: queued frames are sent, then a goodbye, then EOF; resolves when the
+   * socket is closed (at most `closeTimeoutMs` later). Idempotent.
+   */
+  close(): Promise<void>
+}
+
+export type ConnectionListener = (connection: Connection) => void
+
+export interface Transport {
+  /** This node's id. */
+  readonly localId: PeerId
+  /** Addresses bound by `listen`, with the actual port. */
+  readonly listenAddrs: readonly string[]
+  /** Starts accepting connections on 'host:port' (port 0 picks one); returns the bound address. */
+  listen(addr: string): Promise<string>
+  /**
+   * Connects to `peerId`, trying `addrs` in order, and authenticates it: a peer that
+   * proves another key fails with `ERR_PEER_ID_MISMATCH`. Resolves with the single live
+   * connection to that peer: an existing one, one a concurrent dial produced, or an
+   * inbound one that won a simultaneous dial. Errors: `ERR_DIAL_FAILED` (cause: the
+   * last address's error), `ERR_DIAL_SELF`, `ERR_DIAL_LIMIT`, `ERR_CONNECTION_LIMIT`,
+   * `ERR_TRANSPORT_CLOSED`, `ERR_INVALID_ADDRESS`.
+   */
+  dial(peerId: PeerId, addrs: readonly string[]): Promise<Connection>
+  /**
+   * Called for every connection that becomes the live connection to a peer, inbound or
+   * outbound, before any `dial()` resolves with it. Connections established before a
+   * listener is set are delivered when it is set.
+   */
+  onConnection(listener: ConnectionListener): void
+  /** The live connection to a peer, if any. */
+  getConnection(peerId: PeerId): Connection | undefined
+  /** All live connections. */
+  connections(): Connection[]
+  /** Closes the listeners and every connection (reason `local`). Idempotent. */
+  close(): Promise<void>
+}
