@@ -39,6 +39,23 @@ export interface MembershipConfig {
 export interface BroadcastConfig {
   /** Wait after the first IHAVE for an unknown id before sending GRAFT. @default 80 (iroh) */
   graftTimeout1Ms: number
+  /**
+   * Let the first graft wait follow the observed lag between IHAVE and the eager copy
+   * (RFC 6298-style estimator), between graftTimeout1Ms and maxGraftTimeoutMs. Cuts
+   * needless GRAFTs (and duplicate payloads) where link latencies vary.
+   * @default true (hearsay: with 10–50 ms links and random senders, a fixed 80 ms
+   * grafted ~285 times per broadcast at 1,000 nodes, RMR 0.50)
+   */
+  adaptiveGraftTimeout: boolean
+  /** Upper bound of the adaptive first graft wait. @default 1_000 (hearsay) */
+  maxGraftTimeoutMs: number
+  /**
+   * Links made by LOW-priority NEIGHBOR requests (view top-ups between nodes already in
+   * the overlay) start lazy when the node has an eager peer; the paper puts every new
+   * neighbor in the eager set. Keeps a settled tree free of new cycles.
+   * @default true (hearsay)
+   */
+  lazyRepairLinks: boolean
   /** Wait before trying the next announcer after a GRAFT went unanswered. @default 40 (iroh) */
   graftTimeout2Ms: number
   /** IHAVE announcements for lazy peers are batched for this long. @default 5 (iroh) */
@@ -86,6 +103,9 @@ export const DEFAULT_MEMBERSHIP_CONFIG: Readonly<MembershipConfig> = Object.free
 
 export const DEFAULT_BROADCAST_CONFIG: Readonly<BroadcastConfig> = Object.freeze({
   graftTimeout1Ms: 80,
+  adaptiveGraftTimeout: true,
+  maxGraftTimeoutMs: 1_000,
+  lazyRepairLinks: true,
   graftTimeout2Ms: 40,
   ihaveDispatchMs: 5,
   optimizationThreshold: 7,
@@ -136,8 +156,12 @@ const MEMBERSHIP_MINIMUMS: Record<keyof MembershipConfig, number> = {
   maxKnownPeers: 1,
 }
 
+/** Smallest valid value per option; -1 marks a boolean option. */
 const BROADCAST_MINIMUMS: Record<keyof BroadcastConfig, number> = {
   graftTimeout1Ms: 1,
+  adaptiveGraftTimeout: -1,
+  maxGraftTimeoutMs: 1,
+  lazyRepairLinks: -1,
   graftTimeout2Ms: 1,
   ihaveDispatchMs: 0,
   optimizationThreshold: 1,
@@ -164,7 +188,12 @@ export function validateConfig(config: ProtocolConfig): void {
     requireInteger('membership', key, config.membership[key as keyof MembershipConfig], min)
   }
   for (const [key, min] of Object.entries(BROADCAST_MINIMUMS)) {
-    requireInteger('broadcast', key, config.broadcast[key as keyof BroadcastConfig], min)
+    const value = config.broadcast[key as keyof BroadcastConfig]
+    if (min < 0) {
+      if (typeof value !== 'boolean') throw new ConfigError(`broadcast.${key} must be a boolean, got ${String(value)}`)
+      continue
+    }
+    requireInteger('broadcast', key, value, min)
   }
   const m = config.membership
   if (m.passiveRandomWalkLength > m.activeRandomWalkLength) {
@@ -173,6 +202,11 @@ export function validateConfig(config: ProtocolConfig): void {
     )
   }
   const b = config.broadcast
+  if (b.maxGraftTimeoutMs < b.graftTimeout1Ms) {
+    throw new ConfigError(
+      `broadcast.maxGraftTimeoutMs (${b.maxGraftTimeoutMs}) must not be below graftTimeout1Ms (${b.graftTimeout1Ms})`,
+    )
+  }
   if (b.messageCacheMs > b.seenIdRetentionMs) {
     throw new ConfigError(
       `broadcast.messageCacheMs (${b.messageCacheMs}) must not exceed seenIdRetentionMs (${b.seenIdRetentionMs}), or duplicates reappear`,

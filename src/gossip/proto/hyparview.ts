@@ -41,7 +41,8 @@ export interface MembershipIo {
   send(to: PeerId, message: MembershipMessage): void
   schedule(delayMs: number, timer: MembershipTimer): void
   peerData(peer: PeerId, data: Uint8Array): void
-  neighborUp(peer: PeerId): void
+  /** `repair`: the link came from a LOW-priority request (a view top-up). */
+  neighborUp(peer: PeerId, repair: boolean): void
   neighborDown(peer: PeerId, reason: NeighborDownReason): void
 }
 
@@ -66,6 +67,8 @@ export class HyParView {
   /** Bootstrap peers remembered for re-joining. Capacity: `maxKnownPeers`. */
   private readonly known: PeerId[] = []
   private lastShuffleSent: readonly PeerId[] = []
+  /** Passive peers that rejected a LOW request since the last repair tick. Bounded by the passive view. */
+  private readonly rejectedSinceRepair = new Set<PeerId>()
   private seq = 0
   private nextRequestId = 1
   private timersStarted = false
@@ -233,7 +236,7 @@ export class HyParView {
     if (accept) {
       // A crossing request of ours to the same peer is answered by this link.
       this.pending.delete(from)
-      this.addActive(from)
+      this.addActive(from, message.priority === 'low')
     } else {
       this.addPassive(from, [])
       this.lastSeqFrom.delete(from)
@@ -261,10 +264,13 @@ export class HyParView {
     }
     this.pending.delete(from)
     if (message.accepted) {
-      this.addActive(from)
+      this.addActive(from, request.priority === 'low')
     } else {
+      // Full: keep it as a backup and ask another passive peer right away.
       this.lastSeqFrom.delete(from)
       this.addPassive(from, [])
+      this.rejectedSinceRepair.add(from)
+      this.refill()
     }
   }
 
@@ -287,6 +293,12 @@ export class HyParView {
     const origin = message.origin.id
     if (origin === this.me) return
     if (message.origin.data !== undefined) this.learnData(origin, message.origin.data)
+    // A node with a free slot links up with shuffle origins it meets (LOW: the origin
+    // accepts only into a free slot), so the last few nodes short of neighbors find
+    // each other without waiting for their passive views to turn over.
+    if (this.active.size + this.pending.size < this.config.activeViewCapacity) {
+      this.requestNeighbor(origin, 'low', 'neighbor')
+    }
     const ttl = message.ttl - 1
     if (ttl > 0 && this.active.size > 1) {
       const next = this.active.pickWhere(this.rng, (p) => p !== from && p !== origin)
@@ -339,11 +351,15 @@ export class HyParView {
   }
 
   private repair(): void {
+    this.rejectedSinceRepair.clear()
     if (this.active.size === 0 && this.passive.size === 0 && this.pending.size === 0) {
       this.sendJoins(this.known)
       return
     }
     this.refill()
+    // Still short of neighbors and no untried passive peer left: learn new ones now
+    // instead of waiting for the next periodic shuffle.
+    if (this.active.size < this.config.activeViewCapacity) this.doShuffle()
   }
 
   // ---------------------------------------------------------------- view changes
@@ -362,7 +378,10 @@ export class HyParView {
   private refill(): void {
     const capacity = this.config.activeViewCapacity
     while (this.active.size + this.pending.size < capacity) {
-      const candidate = this.passive.pickWhere(this.rng, (p) => !this.pending.has(p))
+      const candidate = this.passive.pickWhere(
+        this.rng,
+        (p) => !this.pending.has(p) && !this.rejectedSinceRepair.has(p),
+      )
       if (candidate === undefined) return
       const priority: NeighborPriority =
         this.active.size === 0 && this.pending.size === 0 ? 'high' : 'low'
@@ -385,7 +404,7 @@ export class HyParView {
   }
 
   /** Adds `peer` to the active view, evicting a random member if full. */
-  private addActive(peer: PeerId): void {
+  private addActive(peer: PeerId, repair = false): void {
     if (peer === this.me || this.active.has(peer)) return
     this.pending.delete(peer)
     if (this.active.size >= this.config.activeViewCapacity) {
@@ -398,7 +417,7 @@ export class HyParView {
     }
     this.passive.delete(peer)
     this.active.add(peer)
-    this.io.neighborUp(peer)
+    this.io.neighborUp(peer, repair)
   }
 
   private addPassiveInfo(peer: PeerInfo, evictFirst: readonly PeerId[]): void {

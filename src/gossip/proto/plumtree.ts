@@ -42,6 +42,10 @@ interface Announcer {
 interface MissingEntry {
   announcers: Announcer[]
   timerRunning: boolean
+  /** When the first IHAVE for this id arrived. */
+  firstAnnouncedMs: number
+  /** A GRAFT was sent for this id. */
+  grafted: boolean
   /** Smallest IHAVE round seen for this id, for the tree optimisation. */
   bestRound: number
   bestPeer: PeerId
@@ -80,6 +84,14 @@ export class Plumtree {
   /** IHAVE entries waiting for the next dispatch. Capacity: `maxLazyQueuePerPeer` per peer. */
   private readonly lazyQueues = new Map<PeerId, IHaveEntry[]>()
   private dispatchScheduled = false
+  /**
+   * Ids we grafted -> when their first IHAVE arrived, to time the late eager copy.
+   * Capacity: `maxAnnouncersPerId` x 10 (oldest dropped first).
+   */
+  private readonly graftedAnnouncedAt = new Map<MessageId, number>()
+  /** Smoothed lag between the first IHAVE and the eager copy, and its variation (ms). */
+  private lagSmoothedMs = -1
+  private lagVariationMs = 0
 
   readonly stats: BroadcastStats = {
     delivered: 0,
@@ -99,9 +111,20 @@ export class Plumtree {
 
   // ---------------------------------------------------------------- neighbors
 
-  neighborUp(peer: PeerId): void {
-    this.lazy.delete(peer)
-    this.eager.add(peer)
+  /**
+   * A new neighbor joins the eager set (paper), except a `repair` link (made by a LOW
+   * NEIGHBOR request between two nodes already in the overlay) while we have an eager
+   * peer: it starts lazy, so topping up views does not add a cycle to a settled tree
+   * (each costs a duplicate payload). A lazy link that turns out to be needed is grafted
+   * by the normal IHAVE/GRAFT path.
+   */
+  neighborUp(peer: PeerId, repair: boolean): void {
+    if (!repair || this.eager.size === 0 || !this.config.lazyRepairLinks) {
+      this.lazy.delete(peer)
+      this.eager.add(peer)
+    } else {
+      this.lazy.add(peer)
+    }
   }
 
   neighborDown(peer: PeerId): void {
@@ -142,7 +165,7 @@ export class Plumtree {
       case 'gossip':
         return this.onGossip(from, message, isNeighbor, nowMs)
       case 'ihave':
-        if (isNeighbor) this.onIHave(from, message)
+        if (isNeighbor) this.onIHave(from, message, nowMs)
         return
       case 'graft':
         return this.onGraft(from, message, isNeighbor)
@@ -170,7 +193,13 @@ export class Plumtree {
     const hops = message.round + 1
     if (this.seen.has(message.id)) {
       this.stats.duplicates++
-      if (isNeighbor && message.scope === 'swarm' && this.eager.has(from)) {
+      const announcedAtMs = this.graftedAnnouncedAt.get(message.id)
+      if (announcedAtMs !== undefined) {
+        this.graftedAnnouncedAt.delete(message.id)
+        this.sampleEagerLag(nowMs - announcedAtMs)
+      }
+      // Also when `from` is lazy here: it still pushes to us eagerly, so tell it.
+      if (isNeighbor && message.scope === 'swarm') {
         this.eager.delete(from)
         this.lazy.add(from)
         this.stats.prunesSent++
@@ -196,6 +225,8 @@ export class Plumtree {
     if (missing !== undefined) {
       this.missing.delete(message.id)
       this.missingTotal -= missing.announcers.length
+      if (missing.grafted) this.rememberGrafted(message.id, missing.firstAnnouncedMs)
+      else this.sampleEagerLag(nowMs - missing.firstAnnouncedMs)
     }
     for (const peer of this.eager) if (peer !== from) this.sendGossip(peer, forwarded)
     for (const peer of this.lazy) if (peer !== from) this.queueIHave(peer, { id: message.id, round: hops })
@@ -222,7 +253,37 @@ export class Plumtree {
     this.io.send(from, { type: 'prune' })
   }
 
-  private onIHave(from: PeerId, message: IHaveMessage): void {
+  /**
+   * How long to wait after the first IHAVE before grafting. Starts at `graftTimeout1Ms`
+   * and, with `adaptiveGraftTimeout`, follows the observed lag between announcements and
+   * the eager copy the way TCP's retransmission timer follows the RTT (RFC 6298:
+   * smoothed lag + 4 x variation), within [graftTimeout1Ms, maxGraftTimeoutMs].
+   */
+  graftTimeoutMs(): number {
+    const base = this.config.graftTimeout1Ms
+    if (!this.config.adaptiveGraftTimeout || this.lagSmoothedMs < 0) return base
+    const estimate = Math.ceil(this.lagSmoothedMs + 4 * this.lagVariationMs)
+    return Math.min(this.config.maxGraftTimeoutMs, Math.max(base, estimate))
+  }
+
+  private sampleEagerLag(lagMs: number): void {
+    if (this.lagSmoothedMs < 0) {
+      this.lagSmoothedMs = lagMs
+      this.lagVariationMs = lagMs / 2
+      return
+    }
+    this.lagVariationMs = 0.75 * this.lagVariationMs + 0.25 * Math.abs(this.lagSmoothedMs - lagMs)
+    this.lagSmoothedMs = 0.875 * this.lagSmoothedMs + 0.125 * lagMs
+  }
+
+  private rememberGrafted(id: MessageId, announcedAtMs: number): void {
+    this.graftedAnnouncedAt.set(id, announcedAtMs)
+    if (this.graftedAnnouncedAt.size > this.config.maxAnnouncersPerId * 10) {
+      this.graftedAnnouncedAt.delete(this.graftedAnnouncedAt.keys().next().value as MessageId)
+    }
+  }
+
+  private onIHave(from: PeerId, message: IHaveMessage, nowMs: number): void {
     for (const { id, round } of message.entries) {
       if (this.seen.has(id)) continue
       let entry = this.missing.get(id)
@@ -231,7 +292,14 @@ export class Plumtree {
           this.stats.droppedAnnouncements++
           continue
         }
-        entry = { announcers: [], timerRunning: false, bestRound: round, bestPeer: from }
+        entry = {
+          announcers: [],
+          timerRunning: false,
+          firstAnnouncedMs: nowMs,
+          grafted: false,
+          bestRound: round,
+          bestPeer: from,
+        }
         this.missing.set(id, entry)
       }
       if (
@@ -249,7 +317,7 @@ export class Plumtree {
       }
       if (!entry.timerRunning) {
         entry.timerRunning = true
-        this.io.schedule(this.config.graftTimeout1Ms, { kind: 'graft', id })
+        this.io.schedule(this.graftTimeoutMs(), { kind: 'graft', id })
       }
     }
   }
@@ -269,6 +337,7 @@ export class Plumtree {
       return
     }
     this.missingTotal--
+    entry.grafted = true
     this.lazy.delete(next.peer)
     this.eager.add(next.peer)
     this.stats.graftsSent++

@@ -36,7 +36,7 @@ export class Topic {
       send: (to, message) => out.send(to, topic, message),
       schedule: (delayMs, timer) => out.schedule(delayMs, topic, timer),
       peerData: (peer, data) => out.peerData(peer, data),
-      neighborUp: (peer) => this.onNeighborUp(peer),
+      neighborUp: (peer, repair) => this.onNeighborUp(peer, repair),
       neighborDown: (peer, reason) => this.onNeighborDown(peer, reason),
     })
   }
@@ -94,8 +94,8 @@ export class Topic {
     this.membership.peerDisconnected(peer)
   }
 
-  private onNeighborUp(peer: PeerId): void {
-    this.broadcast.neighborUp(peer)
+  private onNeighborUp(peer: PeerId, repair: boolean): void {
+    this.broadcast.neighborUp(peer, repair)
     this.out.emit(this.id, { type: 'neighborUp', peer })
   }
 

@@ -1,0 +1,288 @@
+/**
+ * Measurements of a simulation run: per-broadcast delivery (reliability, RMR, LDH,
+ * latency) and overlay shape (components, symmetry, in-degree).
+ *
+ * Definitions follow shared/design/protocol.md: reliability = live nodes that delivered
+ * / live nodes; RMR = payload messages sent / (nodes delivered - 1) - 1, counting GOSSIP
+ * messages only; LDH = hop count of the last delivery.
+ */
+import type { MessageId } from '../proto/types.js'
+import { EventHeap } from './heap.js'
+import type { SimNode } from './simulation.js'
+import { SIM_TOPIC } from './simulation.js'
+
+export class BroadcastRecord {
+  /** 1 where the node delivered (the origin counts as delivered). */
+  readonly deliveredAt: Uint8Array
+  deliveredCount = 1
+  duplicateDeliveries = 0
+  payloadSent = 0
+  maxHops = 0
+  lastDeliveryMs: number
+  readonly latenciesMs: number[] = []
+
+  constructor(
+    readonly id: MessageId,
+    readonly origin: number,
+    readonly startMs: number,
+    nodeCount: number,
+  ) {
+    this.deliveredAt = new Uint8Array(nodeCount)
+    this.deliveredAt[origin] = 1
+    this.lastDeliveryMs = startMs
+  }
+
+  /** Every live node has delivered. */
+  complete(nodes: readonly SimNode[]): boolean {
+    for (const node of nodes) if (node.alive && this.deliveredAt[node.index] !== 1) return false
+    return true
+  }
+
+  /** Share of live nodes that delivered. */
+  reliability(nodes: readonly SimNode[]): number {
+    let live = 0
+    let delivered = 0
+    for (const node of nodes) {
+      if (!node.alive) continue
+      live++
+      if (this.deliveredAt[node.index] === 1) delivered++
+    }
+    return live === 0 ? 1 : delivered / live
+  }
+
+  rmr(): number {
+    if (this.deliveredCount <= 1) return 0
+    return this.payloadSent / (this.deliveredCount - 1) - 1
+  }
+}
+
+export class BroadcastLog {
+  private readonly records = new Map<MessageId, BroadcastRecord>()
+
+  start(id: MessageId, origin: number, nowMs: number, _liveCount: number, nodeCount: number): void {
+    this.records.set(id, new BroadcastRecord(id, origin, nowMs, nodeCount))
+  }
+
+  get(id: MessageId): BroadcastRecord | undefined {
+    return this.records.get(id)
+  }
+
+  delivered(id: MessageId, node: number, nowMs: number, hops: number): void {
+    const record = this.records.get(id)
+    if (record === undefined) return
+    if (node >= record.deliveredAt.length) return
+    if (record.deliveredAt[node] === 1) {
+      record.duplicateDeliveries++
+      return
+    }
+    record.deliveredAt[node] = 1
+    record.deliveredCount++
+    record.latenciesMs.push(nowMs - record.startMs)
+    if (hops > record.maxHops) record.maxHops = hops
+    record.lastDeliveryMs = nowMs
+  }
+
+  payloadSent(id: MessageId): void {
+    const record = this.records.get(id)
+    if (record !== undefined) record.payloadSent++
+  }
+}
+
+/** Aggregate delivery figures over a set of broadcasts. */
+export interface DeliverySummary {
+  broadcasts: number
+  /** Mean reliability over the broadcasts. */
+  reliability: number
+  /** Worst single-broadcast reliability. */
+  minReliability: number
+  /** Aggregate RMR: all payload sends / all (delivered - 1), minus 1. */
+  rmr: number
+  maxRmr: number
+  /** Largest last-delivery hop over the broadcasts. */
+  ldh: number
+  meanLdh: number
+  duplicateDeliveries: number
+  latencyMs: { p50: number; p90: number; p99: number; max: number }
+}
+
+export function summarize(records: readonly BroadcastRecord[], nodes: readonly SimNode[]): DeliverySummary {
+  let reliabilitySum = 0
+  let minReliability = 1
+  let payload = 0
+  let receivers = 0
+  let maxRmr = 0
+  let ldh = 0
+  let ldhSum = 0
+  let duplicates = 0
+  const latencies: number[] = []
+  for (const record of records) {
+    const reliability = record.reliability(nodes)
+    reliabilitySum += reliability
+    minReliability = Math.min(minReliability, reliability)
+    payload += record.payloadSent
+    receivers += record.deliveredCount - 1
+    maxRmr = Math.max(maxRmr, record.rmr())
+    ldh = Math.max(ldh, record.maxHops)
+    ldhSum += record.maxHops
+    duplicates += record.duplicateDeliveries
+    for (const latency of record.latenciesMs) latencies.push(latency)
+  }
+  latencies.sort((a, b) => a - b)
+  const n = records.length
+  return {
+    broadcasts: n,
+    reliability: n === 0 ? 1 : reliabilitySum / n,
+    minReliability,
+    rmr: receivers === 0 ? 0 : payload / receivers - 1,
+    maxRmr,
+    ldh,
+    meanLdh: n === 0 ? 0 : ldhSum / n,
+    duplicateDeliveries: duplicates,
+    latencyMs: {
+      p50: percentile(latencies, 0.5),
+      p90: percentile(latencies, 0.9),
+      p99: percentile(latencies, 0.99),
+      max: latencies.length === 0 ? 0 : (latencies[latencies.length - 1] as number),
+    },
+  }
+}
+
+export function percentile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))
+  return sorted[index] as number
+}
+
+/** Shape of the overlay formed by the live nodes' active views of one topic. */
+export interface OverlaySummary {
+  liveNodes: number
+  components: number
+  largestComponent: number
+  /** Share of directed active links whose reverse link exists. */
+  symmetricLinkShare: number
+  /** Share of live nodes whose active view is full. */
+  fullActiveViewShare: number
+  /** Share of live nodes with an empty active view. */
+  isolatedShare: number
+  /** activeInDegree[k] = live nodes that appear in exactly k live active views. */
+  activeInDegree: number[]
+  meanPassiveSize: number
+  /** Active links pointing at crashed nodes. */
+  deadActiveLinks: number
+}
+
+export function overlaySummary(nodes: readonly SimNode[], topic = SIM_TOPIC): OverlaySummary {
+  const indexOf = (id: string) => Number(id)
+  const parent = new Int32Array(nodes.length)
+  for (let i = 0; i < parent.length; i++) parent[i] = i
+  const find = (x: number): number => {
+    let root = x
+    while (parent[root] !== root) root = parent[root] as number
+    while (parent[x] !== root) {
+      const next = parent[x] as number
+      parent[x] = root
+      x = next
+    }
+    return root
+  }
+  const inDegree = new Int32Array(nodes.length)
+  let links = 0
+  let symmetric = 0
+  let full = 0
+  let isolated = 0
+  let passiveSum = 0
+  let live = 0
+  let deadLinks = 0
+  for (const node of nodes) {
+    if (!node.alive) continue
+    live++
+    const state = node.state.topic(topic)
+    if (state === undefined) {
+      isolated++
+      continue
+    }
+    const { active, passive } = state.membership
+    passiveSum += passive.size
+    if (active.size >= node.state.config.membership.activeViewCapacity) full++
+    if (active.size === 0) isolated++
+    for (const peerId of active) {
+      const peer = nodes[indexOf(peerId)]
+      if (peer === undefined || !peer.alive) {
+        deadLinks++
+        continue
+      }
+      links++
+      inDegree[peer.index] = (inDegree[peer.index] ?? 0) + 1
+      if (peer.state.topic(topic)?.membership.active.has(node.id)) symmetric++
+      const a = find(node.index)
+      const b = find(peer.index)
+      if (a !== b) parent[a] = b
+    }
+  }
+  const componentSizes = new Map<number, number>()
+  const histogram: number[] = []
+  for (const node of nodes) {
+    if (!node.alive) continue
+    const root = find(node.index)
+    componentSizes.set(root, (componentSizes.get(root) ?? 0) + 1)
+    const degree = inDegree[node.index] as number
+    while (histogram.length <= degree) histogram.push(0)
+    histogram[degree] = (histogram[degree] as number) + 1
+  }
+  let largest = 0
+  for (const size of componentSizes.values()) largest = Math.max(largest, size)
+  return {
+    liveNodes: live,
+    components: componentSizes.size,
+    largestComponent: largest,
+    symmetricLinkShare: links === 0 ? 1 : symmetric / links,
+    fullActiveViewShare: live === 0 ? 0 : full / live,
+    isolatedShare: live === 0 ? 0 : isolated / live,
+    activeInDegree: histogram,
+    meanPassiveSize: live === 0 ? 0 : passiveSum / live,
+    deadActiveLinks: deadLinks,
+  }
+}
+
+/**
+ * LDH of a flood from `origin` under the simulation's link latencies: every node
+ * forwards on first receipt over its active links, so each node is first reached along
+ * its lowest-latency path; the result is the largest hop count among those paths
+ * (ties broken by fewer hops). This is what Plumtree's tree is compared against.
+ */
+export function floodLdh(
+  nodes: readonly SimNode[],
+  origin: number,
+  linkLatency: (a: number, b: number) => number,
+  topic = SIM_TOPIC,
+): number {
+  const arrival = new Float64Array(nodes.length).fill(Number.POSITIVE_INFINITY)
+  const hops = new Int32Array(nodes.length)
+  const done = new Uint8Array(nodes.length)
+  const queue = new EventHeap<{ timeMs: number; seq: number; node: number }>()
+  arrival[origin] = 0
+  queue.push({ timeMs: 0, seq: 0, node: origin })
+  let ldh = 0
+  for (let item = queue.pop(); item !== undefined; item = queue.pop()) {
+    const index = item.node
+    if (done[index] === 1) continue
+    done[index] = 1
+    const myHops = hops[index] as number
+    if (myHops > ldh) ldh = myHops
+    const state = (nodes[index] as SimNode).state.topic(topic)
+    if (state === undefined) continue
+    for (const peerId of state.membership.active) {
+      const peer = Number(peerId)
+      const target = nodes[peer]
+      if (target === undefined || !target.alive || done[peer] === 1) continue
+      const at = item.timeMs + linkLatency(index, peer)
+      const known = arrival[peer] as number
+      if (at < known || (at === known && myHops + 1 < (hops[peer] as number))) {
+        arrival[peer] = at
+        hops[peer] = myHops + 1
+        queue.push({ timeMs: at, seq: myHops + 1, node: peer })
+      }
+    }
+  }
+  return ldh
+}

@@ -1,0 +1,203 @@
+/**
+ * Scenarios S1–S3 of shared/bench/method.md, shared by the tests and `npm run bench:sim`.
+ *
+ * Each returns its measurements plus a list of named checks (what the method's table says
+ * must hold), so a test asserts `checks` and the benchmark prints everything.
+ */
+import type { ProtocolConfigInput } from '../proto/config.js'
+import type { TopicMessage } from '../proto/messages.js'
+import { floodLdh, overlaySummary, summarize, type DeliverySummary, type OverlaySummary } from './metrics.js'
+import { Simulation } from './simulation.js'
+
+export interface ScenarioOptions {
+  nodes: number
+  seed: number
+  config?: ProtocolConfigInput
+  /** Check local invariants after every step. @default true */
+  checkInvariants?: boolean
+  /** Virtual time between two joins in the bootstrap. @default 10 */
+  joinSpacingMs?: number
+}
+
+export interface Check {
+  readonly name: string
+  readonly ok: boolean
+  readonly detail: string
+}
+
+export interface ScenarioResult {
+  scenario: string
+  nodes: number
+  seed: number
+  virtualMs: number
+  steps: number
+  overlay: OverlaySummary
+  delivery?: DeliverySummary
+  floodLdh?: number
+  /** IHAVE + GRAFT + PRUNE messages per broadcast during the broadcast phase. */
+  controlPerBroadcast?: number
+  /** Every message type sent during the broadcast phase, per broadcast. */
+  messagesPerBroadcast?: Partial<Record<TopicMessage['type'], number>>
+  checks: Check[]
+  /** The command that replays this run. */
+  replay: string
+}
+
+export function replayCommand(scenario: string, nodes: number, seed: number): string {
+  return `npm run bench:sim -- --scenario ${scenario} --nodes ${nodes} --seed ${seed}`
+}
+
+const PAYLOAD = new Uint8Array(256).fill(0x68)
+const SETTLE_AFTER_JOINS_MS = 30_000
+
+/** Builds a simulation and joins every node through one random earlier node (S1). */
+export function bootstrapNetwork(options: ScenarioOptions, scenario: string): Simulation {
+  const sim = new Simulation({
+    seed: options.seed,
+    config: options.config,
+    checkInvariants: options.checkInvariants ?? true,
+    replayCommand: replayCommand(scenario, options.nodes, options.seed),
+  })
+  const spacingMs = options.joinSpacingMs ?? 10
+  sim.addNodes(options.nodes)
+  sim.join(0, [])
+  for (let i = 1; i < options.nodes; i++) {
+    const contact = sim.random.int(i)
+    sim.at(i * spacingMs, () => sim.join(i, [contact]))
+  }
+  sim.runUntil(options.nodes * spacingMs + SETTLE_AFTER_JOINS_MS)
+  sim.runUntilMembershipQuiet(60_000)
+  return sim
+}
+
+function check(name: string, ok: boolean, detail: string): Check {
+  return { name, ok, detail }
+}
+
+function overlayChecks(overlay: OverlaySummary): Check[] {
+  return [
+    check('one component', overlay.components === 1, `${overlay.components} components`),
+    check(
+      '>= 99 % of nodes with a full active view',
+      overlay.fullActiveViewShare >= 0.99,
+      `${(overlay.fullActiveViewShare * 100).toFixed(2)} % full`,
+    ),
+    check(
+      '100 % of active links symmetric once quiet',
+      overlay.symmetricLinkShare === 1,
+      `${(overlay.symmetricLinkShare * 100).toFixed(3)} % symmetric`,
+    ),
+  ]
+}
+
+/** S1: bootstrap. */
+export function runBootstrap(options: ScenarioOptions): ScenarioResult {
+  const sim = bootstrapNetwork(options, 's1')
+  const overlay = overlaySummary(sim.nodes)
+  return {
+    scenario: 's1',
+    nodes: options.nodes,
+    seed: options.seed,
+    virtualMs: sim.nowMs,
+    steps: sim.steps,
+    overlay,
+    checks: overlayChecks(overlay),
+    replay: replayCommand('s1', options.nodes, options.seed),
+  }
+}
+
+interface BroadcastPhase {
+  delivery: DeliverySummary
+  controlPerBroadcast: number
+  messagesPerBroadcast: Partial<Record<TopicMessage['type'], number>>
+}
+
+/**
+ * Sends `count` broadcasts from `pickSender()`, one after another: each waits until
+ * every live node has it (at most 5 s), then 500 ms more so GRAFT/PRUNE traffic ends.
+ */
+function broadcastPhase(sim: Simulation, count: number, pickSender: () => number): BroadcastPhase {
+  const before = new Map(sim.sentByType)
+  const ids: string[] = []
+  for (let i = 0; i < count; i++) {
+    const id = sim.broadcast(pickSender(), PAYLOAD)
+    ids.push(id)
+    sim.runUntilDelivered(5_000, [id])
+    sim.runFor(500)
+  }
+  const records = ids.map((id) => sim.log.get(id)).filter((r) => r !== undefined)
+  const messagesPerBroadcast: Partial<Record<TopicMessage['type'], number>> = {}
+  for (const [type, total] of sim.sentByType) {
+    const delta = total - (before.get(type) ?? 0)
+    if (delta > 0) messagesPerBroadcast[type] = delta / count
+  }
+  const control =
+    (messagesPerBroadcast.ihave ?? 0) + (messagesPerBroadcast.graft ?? 0) + (messagesPerBroadcast.prune ?? 0)
+  return { delivery: summarize(records, sim.nodes), controlPerBroadcast: control, messagesPerBroadcast }
+}
+
+/** S2: steady-state broadcast from a single sender, after 20 warm-up broadcasts. */
+export function runSingleSender(options: ScenarioOptions & { broadcasts?: number }): ScenarioResult {
+  const sim = bootstrapNetwork(options, 's2')
+  const sender = sim.random.int(options.nodes)
+  broadcastPhase(sim, 20, () => sender)
+  const flood = floodLdh(sim.nodes, sender, (a, b) => sim.linkLatency(a, b))
+  const phase = broadcastPhase(sim, options.broadcasts ?? 50, () => sender)
+  const overlay = overlaySummary(sim.nodes)
+  const { delivery } = phase
+  return {
+    scenario: 's2',
+    nodes: options.nodes,
+    seed: options.seed,
+    virtualMs: sim.nowMs,
+    steps: sim.steps,
+    overlay,
+    delivery,
+    floodLdh: flood,
+    controlPerBroadcast: phase.controlPerBroadcast,
+    messagesPerBroadcast: phase.messagesPerBroadcast,
+    checks: [
+      check('reliability 100 %', delivery.minReliability === 1, `min ${delivery.minReliability}`),
+      check('RMR = 0 exactly', delivery.rmr === 0, `RMR ${delivery.rmr}`),
+      check('LDH <= flood LDH + 2', delivery.ldh <= flood + 2, `LDH ${delivery.ldh}, flood ${flood}`),
+      check('no duplicate deliveries', delivery.duplicateDeliveries === 0, `${delivery.duplicateDeliveries}`),
+    ],
+    replay: replayCommand('s2', options.nodes, options.seed),
+  }
+}
+
+/** S3: 100 broadcasts from random senders (after S1's bootstrap; the result also carries S1's checks). */
+export function runRandomSenders(options: ScenarioOptions & { broadcasts?: number }): ScenarioResult {
+  const sim = bootstrapNetwork(options, 's3')
+  const overlay = overlaySummary(sim.nodes)
+  const phase = broadcastPhase(sim, options.broadcasts ?? 100, () => sim.random.int(options.nodes))
+  const { delivery } = phase
+  const ldhLimit = 15
+  return {
+    scenario: 's3',
+    nodes: options.nodes,
+    seed: options.seed,
+    virtualMs: sim.nowMs,
+    steps: sim.steps,
+    overlay,
+    delivery,
+    controlPerBroadcast: phase.controlPerBroadcast,
+    messagesPerBroadcast: phase.messagesPerBroadcast,
+    checks: [
+      ...overlayChecks(overlay),
+      check('reliability 100 %', delivery.minReliability === 1, `min ${delivery.minReliability}`),
+      check('RMR <= 0.2', delivery.rmr <= 0.2, `RMR ${delivery.rmr.toFixed(4)}`),
+      check(`LDH <= ${ldhLimit}`, delivery.ldh <= ldhLimit, `LDH ${delivery.ldh}`),
+      check('no duplicate deliveries', delivery.duplicateDeliveries === 0, `${delivery.duplicateDeliveries}`),
+    ],
+    replay: replayCommand('s3', options.nodes, options.seed),
+  }
+}
+
+export const SCENARIOS = {
+  s1: runBootstrap,
+  s2: runSingleSender,
+  s3: runRandomSenders,
+} as const
+
+export type ScenarioName = keyof typeof SCENARIOS

@@ -1,0 +1,405 @@
+/**
+ * Discrete-event simulator that drives the real protocol core (ProtocolState) under
+ * virtual time.
+ *
+ * - One seed reproduces a run exactly: per-node Rngs and all fault choices derive from it,
+ *   and events at equal times run in scheduling order.
+ * - Links have a fixed latency per peer pair (uniform in [minLatencyMs, maxLatencyMs],
+ *   derived from the seed), so each link is FIFO like a TCP connection; `jitterMs` adds
+ *   per-message noise and thereby reordering.
+ * - Faults: message loss, crash and restart, partitions. A crash is noticed by every
+ *   peer holding a connection to the node after that link's latency; a send to a dead or
+ *   partitioned peer is reported back as a connection failure (`peerDisconnected`).
+ * - Invariants are checked after every step; a failure throws SimulationError with the
+ *   seed and the command that replays the run.
+ */
+import { HearsayError } from '../../errors.js'
+import type { ProtocolConfigInput } from '../proto/config.js'
+import { checkInvariants } from '../proto/invariants.js'
+import type { Action, InEvent, Timer, TopicCommand } from '../proto/io.js'
+import type { TopicMessage } from '../proto/messages.js'
+import { SeededRng } from '../proto/rng.js'
+import { ProtocolState } from '../proto/state.js'
+import type { BroadcastScope, MessageId, PeerId, TopicId } from '../proto/types.js'
+import { EventHeap } from './heap.js'
+import { BroadcastLog } from './metrics.js'
+import { approxWireBytes } from './wire-size.js'
+
+/** The topic every simulated node joins unless told otherwise. */
+export const SIM_TOPIC: TopicId = '5e'.repeat(32)
+
+export interface SimulationOptions {
+  seed: number
+  /** @default 10 */
+  minLatencyMs?: number
+  /** @default 50 */
+  maxLatencyMs?: number
+  /** Extra uniform per-message delay in [0, jitterMs): reorders messages on a link. @default 0 */
+  jitterMs?: number
+  /** Probability that a message is silently lost. @default 0 */
+  lossRate?: number
+  /** Protocol configuration for every node. */
+  config?: ProtocolConfigInput
+  /** Check local invariants after every step. @default true */
+  checkInvariants?: boolean
+  /** Printed when a run fails, to replay it. */
+  replayCommand?: string
+}
+
+/** A failed simulation run: carries the seed and how to replay it. */
+export class SimulationError extends HearsayError {
+  constructor(message: string, readonly seed: number, readonly replayCommand: string | undefined, cause: unknown) {
+    super(
+      'ERR_SIMULATION',
+      `${message}\n  seed: ${seed}${replayCommand === undefined ? '' : `\n  replay: ${replayCommand}`}`,
+      { cause },
+    )
+  }
+}
+
+export interface SimNode {
+  readonly index: number
+  readonly id: PeerId
+  state: ProtocolState
+  alive: boolean
+  /** Bumped on crash/restart so timers of an earlier life are dropped. */
+  incarnation: number
+  /** Peers this node holds a connection to (opened by a send or a delivery). */
+  readonly connections: Set<number>
+  /** Partition group; nodes in different groups cannot talk. */
+  group: number
+  messagesSent: number
+  bytesSent: number
+  messagesReceived: number
+}
+
+type SimEvent =
+  | { timeMs: number; seq: number; kind: 'deliver'; from: number; to: number; topic: TopicId; message: TopicMessage }
+  | { timeMs: number; seq: number; kind: 'timer'; node: number; incarnation: number; timer: Timer }
+  | { timeMs: number; seq: number; kind: 'failure'; node: number; incarnation: number; peer: number }
+  | { timeMs: number; seq: number; kind: 'call'; fn: () => void }
+
+/** Message types that change membership; counted to find quiet moments. */
+const MEMBERSHIP_TYPES = new Set(['join', 'forwardJoin', 'neighbor', 'neighborReply', 'disconnect'])
+
+export class Simulation {
+  readonly seed: number
+  readonly nodes: SimNode[] = []
+  readonly log = new BroadcastLog()
+  /** Messages sent per type, whole run. */
+  readonly sentByType = new Map<TopicMessage['type'], number>()
+  nowMs = 0
+  steps = 0
+
+  private readonly heap = new EventHeap<SimEvent>()
+  private seq = 0
+  private readonly rng: SeededRng
+  private readonly minLatencyMs: number
+  private readonly latencySpanMs: number
+  private readonly jitterMs: number
+  private readonly lossRate: number
+  private readonly check: boolean
+  private membershipInFlight = 0
+
+  constructor(readonly options: SimulationOptions) {
+    this.seed = options.seed
+    this.rng = new SeededRng(options.seed, 0x51)
+    this.minLatencyMs = options.minLatencyMs ?? 10
+    this.latencySpanMs = (options.maxLatencyMs ?? 50) - this.minLatencyMs
+    this.jitterMs = options.jitterMs ?? 0
+    this.lossRate = options.lossRate ?? 0
+    this.check = options.checkInvariants ?? true
+    if (this.latencySpanMs < 0) throw new HearsayError('ERR_INVALID_CONFIG', 'maxLatencyMs < minLatencyMs')
+  }
+
+  /** The simulation's own Rng for scenario choices (which node, which sender). */
+  get random(): SeededRng {
+    return this.rng
+  }
+
+  // ---------------------------------------------------------------- nodes
+
+  /** Adds a node (not yet joined to any topic) and returns its index. */
+  addNode(): number {
+    const index = this.nodes.length
+    const id = String(index)
+    this.nodes.push({
+      index,
+      id,
+      state: this.newState(id, index, 0),
+      alive: true,
+      incarnation: 0,
+      connections: new Set(),
+      group: 0,
+      messagesSent: 0,
+      bytesSent: 0,
+      messagesReceived: 0,
+    })
+    return index
+  }
+
+  addNodes(count: number): number[] {
+    const added: number[] = []
+    for (let i = 0; i < count; i++) added.push(this.addNode())
+    return added
+  }
+
+  private newState(id: PeerId, index: number, incarnation: number): ProtocolState {
+    const rng = new SeededRng(this.seed, index * 64 + incarnation + 1)
+    return new ProtocolState(id, rng, this.options.config ?? {})
+  }
+
+  liveNodes(): SimNode[] {
+    return this.nodes.filter((n) => n.alive)
+  }
+
+  /** Makes `node` join `topic` through the given contacts, now. */
+  join(node: number, contacts: readonly number[], topic: TopicId = SIM_TOPIC): void {
+    this.command(node, topic, { type: 'join', peers: contacts.map((c) => ({ id: String(c) })) })
+  }
+
+  /** Broadcasts `content` from `node` now and records it in the log; returns the id. */
+  broadcast(node: number, content: Uint8Array, scope: BroadcastScope = 'swarm', topic: TopicId = SIM_TOPIC): MessageId {
+    const id = this.nextMessageId()
+    this.log.start(id, node, this.nowMs, this.liveCount(), this.nodes.length)
+    this.command(node, topic, { type: 'broadcast', content, scope, id })
+    return id
+  }
+
+  command(node: number, topic: TopicId, command: TopicCommand): void {
+    const target = this.nodeAt(node)
+    if (!target.alive) throw new HearsayError('ERR_SIMULATION', `node ${node} is not alive`)
+    this.step(target, { type: 'command', topic, command })
+  }
+
+  /** Crashes `node`: its state is lost; peers with a connection notice after the link latency. */
+  crash(node: number): void {
+    const target = this.nodeAt(node)
+    if (!target.alive) return
+    target.alive = false
+    target.incarnation++
+    for (const peer of target.connections) {
+      const other = this.nodeAt(peer)
+      if (other.alive && other.connections.has(node)) {
+        this.push({ timeMs: this.nowMs + this.linkLatency(node, peer), seq: 0, kind: 'failure', node: peer, incarnation: other.incarnation, peer: node })
+      }
+    }
+    target.connections.clear()
+  }
+
+  /** Restarts a crashed node with the same id and fresh state; it joins through `contacts`. */
+  restart(node: number, contacts: readonly number[], topic: TopicId = SIM_TOPIC): void {
+    const target = this.nodeAt(node)
+    if (target.alive) return
+    target.alive = true
+    target.incarnation++
+    target.state = this.newState(target.id, node, target.incarnation)
+    this.join(node, contacts, topic)
+  }
+
+  /** Splits the network: `groupOf(index)` names each node's side. Open cross links fail. */
+  partition(groupOf: (index: number) => number): void {
+    for (const node of this.nodes) node.group = groupOf(node.index)
+    for (const node of this.nodes) {
+      if (!node.alive) continue
+      for (const peer of [...node.connections]) {
+        if (this.nodeAt(peer).group === node.group) continue
+        node.connections.delete(peer)
+        this.push({ timeMs: this.nowMs + this.linkLatency(node.index, peer), seq: 0, kind: 'failure', node: node.index, incarnation: node.incarnation, peer })
+      }
+    }
+  }
+
+  /** Removes every partition. */
+  heal(): void {
+    for (const node of this.nodes) node.group = 0
+  }
+
+  /** Runs `fn` at virtual time `atMs` (scenario scripting). */
+  at(atMs: number, fn: () => void): void {
+    this.push({ timeMs: Math.max(atMs, this.nowMs), seq: 0, kind: 'call', fn })
+  }
+
+  // ---------------------------------------------------------------- running
+
+  /** Runs every event up to and including virtual time `untilMs`. */
+  runUntil(untilMs: number): void {
+    for (;;) {
+      const next = this.heap.peek()
+      if (next === undefined || next.timeMs > untilMs) break
+      this.heap.pop()
+      this.nowMs = next.timeMs
+      this.dispatch(next)
+    }
+    this.nowMs = Math.max(this.nowMs, untilMs)
+  }
+
+  runFor(durationMs: number): void {
+    this.runUntil(this.nowMs + durationMs)
+  }
+
+  /**
+   * Runs until no membership message is in flight (JOIN, NEIGHBOR, DISCONNECT, ...),
+   * so view symmetry can be judged. Returns false if that did not happen by `maxMs`.
+   */
+  runUntilMembershipQuiet(maxMs: number): boolean {
+    const limit = this.nowMs + maxMs
+    while (this.membershipInFlight > 0) {
+      const next = this.heap.peek()
+      if (next === undefined || next.timeMs > limit) return false
+      this.heap.pop()
+      this.nowMs = next.timeMs
+      this.dispatch(next)
+    }
+    return true
+  }
+
+  /** Runs until every broadcast in the log has reached every live node, or `maxMs` passes. */
+  runUntilDelivered(maxMs: number, ids: readonly MessageId[]): boolean {
+    const limit = this.nowMs + maxMs
+    const done = () => ids.every((id) => this.log.get(id)?.complete(this.nodes) ?? true)
+    while (!done()) {
+      const next = this.heap.peek()
+      if (next === undefined || next.timeMs > limit) return false
+      this.heap.pop()
+      this.nowMs = next.timeMs
+      this.dispatch(next)
+    }
+    return true
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private dispatch(event: SimEvent): void {
+    switch (event.kind) {
+      case 'deliver': {
+        if (MEMBERSHIP_TYPES.has(event.message.type)) this.membershipInFlight--
+        const target = this.nodes[event.to] as SimNode
+        if (!target.alive) {
+          this.reportFailure(event.from, event.to)
+          return
+        }
+        target.connections.add(event.from)
+        target.messagesReceived++
+        this.step(target, { type: 'message', from: String(event.from), topic: event.topic, message: event.message })
+        return
+      }
+      case 'timer': {
+        const target = this.nodes[event.node] as SimNode
+        if (!target.alive || target.incarnation !== event.incarnation) return
+        this.step(target, { type: 'timer', timer: event.timer })
+        return
+      }
+      case 'failure': {
+        const target = this.nodes[event.node] as SimNode
+        if (!target.alive || target.incarnation !== event.incarnation) return
+        target.connections.delete(event.peer)
+        this.step(target, { type: 'peerDisconnected', peer: String(event.peer) })
+        return
+      }
+      case 'call':
+        event.fn()
+        return
+    }
+  }
+
+  private step(node: SimNode, event: InEvent): void {
+    let actions: Action[]
+    try {
+      actions = node.state.handle(event, this.nowMs)
+      if (this.check) checkInvariants(node.state)
+    } catch (err) {
+      if (err instanceof SimulationError) throw err
+      const message = err instanceof Error ? err.message : String(err)
+      throw new SimulationError(
+        `simulation failed at t=${this.nowMs} ms, step ${this.steps}, node ${node.index}: ${message}`,
+        this.seed,
+        this.options.replayCommand,
+        err,
+      )
+    }
+    this.steps++
+    for (const action of actions) this.perform(node, action)
+  }
+
+  private perform(node: SimNode, action: Action): void {
+    switch (action.type) {
+      case 'send':
+        return this.send(node, Number(action.to), action.topic, action.message)
+      case 'schedule':
+        this.push({ timeMs: this.nowMs + action.delayMs, seq: 0, kind: 'timer', node: node.index, incarnation: node.incarnation, timer: action.timer })
+        return
+      case 'emit':
+        if (action.event.type === 'received') {
+          this.log.delivered(action.event.id, node.index, this.nowMs, action.event.hops)
+        }
+        return
+      case 'peerData':
+        return
+      case 'disconnect':
+        node.connections.delete(Number(action.peer))
+        return
+    }
+  }
+
+  private send(node: SimNode, to: number, topic: TopicId, message: TopicMessage): void {
+    this.sentByType.set(message.type, (this.sentByType.get(message.type) ?? 0) + 1)
+    node.messagesSent++
+    node.bytesSent += approxWireBytes(message)
+    if (message.type === 'gossip') this.log.payloadSent(message.id)
+    const target = this.nodes[to]
+    if (target === undefined || !target.alive || target.group !== node.group) {
+      this.reportFailure(node.index, to)
+      return
+    }
+    if (this.lossRate > 0 && this.rng.nextFloat() < this.lossRate) return
+    node.connections.add(to)
+    let delayMs = this.linkLatency(node.index, to)
+    if (this.jitterMs > 0) delayMs += this.rng.nextFloat() * this.jitterMs
+    if (MEMBERSHIP_TYPES.has(message.type)) this.membershipInFlight++
+    this.push({ timeMs: this.nowMs + delayMs, seq: 0, kind: 'deliver', from: node.index, to, topic, message })
+  }
+
+  /** `from` learns, one round trip later, that its link to `to` failed. */
+  private reportFailure(from: number, to: number): void {
+    const sender = this.nodes[from]
+    if (sender === undefined || !sender.alive) return
+    sender.connections.delete(to)
+    const detectMs = 2 * this.linkLatency(from, to)
+    this.push({ timeMs: this.nowMs + detectMs, seq: 0, kind: 'failure', node: from, incarnation: sender.incarnation, peer: to })
+  }
+
+  private push(event: SimEvent): void {
+    event.seq = this.seq++
+    this.heap.push(event)
+  }
+
+  /** Fixed latency of the link between `a` and `b`, derived from the seed. */
+  linkLatency(a: number, b: number): number {
+    const lo = a < b ? a : b
+    const hi = a < b ? b : a
+    let h = Math.imul(lo ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(hi + 0x7f4a7c15, 0xc2b2ae35) ^ this.seed
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
+    h = (h ^ (h >>> 16)) >>> 0
+    return this.minLatencyMs + Math.round((h / 0x1_0000_0000) * this.latencySpanMs)
+  }
+
+  private nodeAt(index: number): SimNode {
+    const node = this.nodes[index]
+    if (node === undefined) throw new HearsayError('ERR_SIMULATION', `no node ${index}`)
+    return node
+  }
+
+  liveCount(): number {
+    let count = 0
+    for (const node of this.nodes) if (node.alive) count++
+    return count
+  }
+
+  private messageCounter = 0
+  private nextMessageId(): MessageId {
+    this.messageCounter++
+    return (this.seed >>> 0).toString(16).padStart(8, '0') + this.messageCounter.toString(16).padStart(56, '0')
+  }
+}
