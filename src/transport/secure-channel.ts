@@ -83,6 +83,7 @@ export async function secureSocket(init: SecureSocketInit): Promise<SecuredSocke
       throw new TransportError('ERR_PEER_ID_MISMATCH', `${remoteAddr} is node ${remoteId}, expected ${expectedPeer}`)
     }
     if (signal.aborted) throw signal.reason
+    stream.markSecured()
     return { channel: new NoiseChannel(secured.connection, stream, remoteAddr), remoteId }
   } catch (err) {
     const error = handshakeError(err, { timedOut: timeout.aborted, cancelled: init.signal.aborted, remoteAddr, expectedPeer })

@@ -19,6 +19,7 @@ export class SocketStream extends AbstractMultiaddrConnection {
   readonly socket: Socket
   /** The socket's own error, if it failed. */
   socketError: Error | undefined
+  private secured = false
 
   constructor(socket: Socket, direction: 'inbound' | 'outbound', log: Logger) {
     super({
@@ -34,12 +35,25 @@ export class SocketStream extends AbstractMultiaddrConnection {
       this.socketError ??= err
       this.abort(err)
     })
-    socket.once('end', () => this.deferRemoteCloseWrite(0))
+    socket.once('end', () => {
+      // The handshake settles in microtasks after its last bytes arrive, so one turn later
+      // an EOF with no finished handshake means the peer gave up: fail it now (a libp2p
+      // byte stream would otherwise wait on a half-open socket until the timeout).
+      setTimeout(() => {
+        if (this.secured) this.deferRemoteCloseWrite(0)
+        else socket.destroy()
+      }, 0)
+    })
     socket.once('close', (hadError) => {
       if (hadError) this.abort(this.socketError ?? new Error('TCP transmission error'))
       else this.onTransportClosed()
     })
     socket.on('drain', () => this.safeDispatchEvent('drain'))
+  }
+
+  /** The Noise handshake completed: from now on an EOF is a half-close. */
+  markSecured(): void {
+    this.secured = true
   }
 
   /**
