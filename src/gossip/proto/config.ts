@@ -60,7 +60,11 @@ export interface BroadcastConfig {
   graftTimeout2Ms: number
   /** IHAVE announcements for lazy peers are batched for this long. @default 5 (iroh) */
   ihaveDispatchMs: number
-  /** Tree optimisation: GRAFT the IHAVE sender when the GOSSIP took this many more hops. @default 7 (iroh) */
+  /**
+   * Tree optimisation: GRAFT the IHAVE sender when the GOSSIP took this many more hops.
+   * @default 2 (iroh uses 7, others 2–3; in simulation at 1,000 nodes with random
+   * senders 7 left a mean last-delivery hop of 18, 2 gives 14.5 at the same RMR)
+   */
   optimizationThreshold: number
   /** How long received messages stay cached to answer GRAFTs. @default 30_000 (iroh) */
   messageCacheMs: number
@@ -108,7 +112,7 @@ export const DEFAULT_BROADCAST_CONFIG: Readonly<BroadcastConfig> = Object.freeze
   lazyRepairLinks: true,
   graftTimeout2Ms: 40,
   ihaveDispatchMs: 5,
-  optimizationThreshold: 7,
+  optimizationThreshold: 2,
   messageCacheMs: 30_000,
   seenIdRetentionMs: 90_000,
   maxMessageBytes: 4096,

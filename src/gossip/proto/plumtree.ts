@@ -332,8 +332,10 @@ export class Plumtree {
     }
     const next = entry.announcers.shift()
     if (next === undefined) {
-      // Every announcer was tried: forget the id; a new IHAVE starts over.
+      // Every announcer was tried: forget the id (a new IHAVE starts over), but keep
+      // timing it so the late copies still teach the graft timeout.
       this.missing.delete(id)
+      if (entry.grafted) this.rememberGrafted(id, entry.firstAnnouncedMs)
       return
     }
     this.missingTotal--
