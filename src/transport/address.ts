@@ -29,7 +29,8 @@ export function parseAddress(addr: string): HostPort {
     if (colon < 0) throw bad("expected 'host:port'")
     host = addr.slice(0, colon)
     portText = addr.slice(colon + 1)
-    if (isIP(host) === 0 && !HOSTNAME.test(host)) throw bad('bad host (IPv6 needs brackets)')
+    if (host.includes(':')) throw bad("IPv6 hosts need brackets: '[::1]:port'")
+    if (isIP(host) === 0 && !HOSTNAME.test(host)) throw bad('bad host name')
   }
   if (!/^\d{1,5}$/.test(portText)) throw bad('port must be a number')
   const port = Number(portText)
