@@ -201,7 +201,8 @@ export class ByteReader {
   /** `n` bytes, copied (decoded values must not pin the whole frame in memory). */
   raw(n: number, field: string): Uint8Array {
     this.need(n, field)
-    const out = this.buf.slice(this.pos, this.pos + n)
+    // Uint8Array.prototype.slice copies even when the input is a Node Buffer (whose slice does not).
+    const out = Uint8Array.prototype.slice.call(this.buf, this.pos, this.pos + n)
     this.pos += n
     return out
   }

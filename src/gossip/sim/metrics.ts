@@ -33,7 +33,9 @@ export class BroadcastRecord {
   }
 
   /** Every live node has delivered. */
-  complete(nodes: readonly SimNode[]): boolean {
+  complete(nodes: readonly SimNode[], liveCount: number): boolean {
+    // Cheap reject first: deliveries (dead nodes included) cannot cover the live nodes.
+    if (this.deliveredCount < liveCount) return false
     for (const node of nodes) if (node.alive && this.deliveredAt[node.index] !== 1) return false
     return true
   }

@@ -257,7 +257,8 @@ export class Simulation {
   /** Runs until every broadcast in the log has reached every live node, or `maxMs` passes. */
   runUntilDelivered(maxMs: number, ids: readonly MessageId[]): boolean {
     const limit = this.nowMs + maxMs
-    const done = () => ids.every((id) => this.log.get(id)?.complete(this.nodes) ?? true)
+    const live = this.liveCount()
+    const done = () => ids.every((id) => this.log.get(id)?.complete(this.nodes, live) ?? true)
     while (!done()) {
       const next = this.heap.peek()
       if (next === undefined || next.timeMs > limit) return false
