@@ -201,8 +201,9 @@ export class ByteReader {
   /** `n` bytes, copied (decoded values must not pin the whole frame in memory). */
   raw(n: number, field: string): Uint8Array {
     this.need(n, field)
-    // Uint8Array.prototype.slice copies even when the input is a Node Buffer (whose slice does not).
-    const out = Uint8Array.prototype.slice.call(this.buf, this.pos, this.pos + n)
+    // A plain Uint8Array copy, even when the input is a Node Buffer (whose slice() is a view).
+    const out = new Uint8Array(n)
+    out.set(this.buf.subarray(this.pos, this.pos + n))
     this.pos += n
     return out
   }
