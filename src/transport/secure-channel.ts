@@ -8,7 +8,7 @@
  * once (the library leaves it open otherwise).
  */
 import type { Socket } from 'node:net'
-import { noise } from '@chainsafe/libp2p-noise'
+import { noise, type ICryptoInterface } from '@chainsafe/libp2p-noise'
 import { generateKeyPairFromSeed, publicKeyFromRaw } from '@libp2p/crypto/keys'
 import type { ConnectionEncrypter, MessageStream, SecuredConnection, StreamCloseEvent, StreamMessageEvent, Upgrader } from '@libp2p/interface'
 import { defaultLogger, logger } from '@libp2p/logger'
@@ -26,14 +26,18 @@ const log = logger('hearsay:transport:noise')
 /** A Noise encrypter bound to one identity; create once per transport (its static DH key is reused). */
 export type NoiseEncrypter = ConnectionEncrypter
 
-export async function createNoiseEncrypter(identity: NodeIdentity): Promise<NoiseEncrypter> {
+/**
+ * Builds the Noise encrypter for `identity`. `crypto` overrides the primitives
+ * (default: `fastNoiseCrypto`; the benchmark passes the library's own to compare).
+ */
+export async function createNoiseEncrypter(identity: NodeIdentity, crypto: ICryptoInterface = fastNoiseCrypto): Promise<NoiseEncrypter> {
   const privateKey = await generateKeyPairFromSeed('Ed25519', identity.secretKey)
   if (peerIdFromBytes(privateKey.publicKey.raw) !== identity.peerId) {
     throw new TransportError('ERR_HANDSHAKE_FAILED', 'libp2p derived a different public key from the seed')
   }
   // skipStreamMuxerNegotiation means the upgrader is never consulted.
   const upgrader = {} as Upgrader
-  return noise({ crypto: fastNoiseCrypto })({
+  return noise({ crypto })({
     peerId: peerIdFromPrivateKey(privateKey),
     privateKey,
     logger: defaultLogger(),
