@@ -5,6 +5,11 @@
  * transport's own handshake function.
  */
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net'
+import { noise } from '@chainsafe/libp2p-noise'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { Upgrader } from '@libp2p/interface'
+import { defaultLogger } from '@libp2p/logger'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ByteChannel } from '../../src/transport/channel.js'
 import { TransportError } from '../../src/transport/errors.js'
@@ -181,6 +186,25 @@ describe('tcp transport failure cases', () => {
     peer.socket.resume()
     await until(() => drained, 10_000, 'drain after the peer reads again')
     expect(inbound.send(frame)).toBe(true)
+  })
+
+  it('refuses a dialer whose identity key is not Ed25519', async () => {
+    const b = await listener()
+    const key = await generateKeyPair('secp256k1')
+    const encrypter = noise()({ peerId: peerIdFromPrivateKey(key), privateKey: key, logger: defaultLogger(), upgrader: {} as Upgrader })
+    const socket = await rawConnect(b.port, false)
+    const { channel } = await secureSocket({
+      socket,
+      encrypter,
+      direction: 'outbound',
+      expectedPeer: b.transport.localId,
+      handshakeTimeoutMs: 5_000,
+      signal: new AbortController().signal,
+    })
+    let closed = false
+    channel.start({ onData: () => {}, onEnd: () => {}, onDrain: () => {}, onClose: () => (closed = true) })
+    await until(() => closed, 3_000, 'the listener drops the socket')
+    expect(b.collector.connections).toHaveLength(0)
   })
 
   it('listens and dials on IPv6 loopback when available', async (ctx) => {
