@@ -68,6 +68,9 @@ export interface BroadcastStats {
   droppedLazyEntries: number
 }
 
+/** Granularity of the expiry sweep over seen ids and cached messages. */
+const EXPIRY_SWEEP_MS = 1_000
+
 export class Plumtree {
   /** Neighbors we push full messages to. Subset of the active view. */
   readonly eager = new Set<PeerId>()
@@ -84,6 +87,7 @@ export class Plumtree {
   /** IHAVE entries waiting for the next dispatch. Capacity: `maxLazyQueuePerPeer` per peer. */
   private readonly lazyQueues = new Map<PeerId, IHaveEntry[]>()
   private dispatchScheduled = false
+  private nextSweepMs = 0
   /**
    * Ids we grafted -> when their first IHAVE arrived, to time the late eager copy.
    * Capacity: `maxAnnouncersPerId` x 10 (oldest dropped first).
@@ -413,8 +417,13 @@ export class Plumtree {
     }
   }
 
-  /** Drops expired ids and cached messages (both maps are in expiry order). */
+  /**
+   * Drops expired ids and cached messages (both maps are in expiry order). Runs at most
+   * once per EXPIRY_SWEEP_MS, so entries may outlive their retention by that much.
+   */
   private expire(nowMs: number): void {
+    if (nowMs < this.nextSweepMs) return
+    this.nextSweepMs = nowMs + EXPIRY_SWEEP_MS
     for (const [id, expiresAtMs] of this.seen) {
       if (expiresAtMs > nowMs) break
       this.seen.delete(id)

@@ -155,7 +155,7 @@ export class Simulation {
 
   /** Makes `node` join `topic` through the given contacts, now. */
   join(node: number, contacts: readonly number[], topic: TopicId = SIM_TOPIC): void {
-    this.command(node, topic, { type: 'join', peers: contacts.map((c) => ({ id: String(c) })) })
+    this.command(node, topic, { type: 'join', peers: contacts.map((c) => ({ id: this.nodeAt(c).id })) })
   }
 
   /** Broadcasts `content` from `node` now and records it in the log; returns the id. */
@@ -258,7 +258,8 @@ export class Simulation {
   runUntilDelivered(maxMs: number, ids: readonly MessageId[]): boolean {
     const limit = this.nowMs + maxMs
     const live = this.liveCount()
-    const done = () => ids.every((id) => this.log.get(id)?.complete(this.nodes, live) ?? true)
+    const records = ids.map((id) => this.log.get(id)).filter((r) => r !== undefined)
+    const done = () => records.every((record) => record.complete(this.nodes, live))
     while (!done()) {
       const next = this.heap.peek()
       if (next === undefined || next.timeMs > limit) return false
@@ -282,7 +283,7 @@ export class Simulation {
         }
         target.connections.add(event.from)
         target.messagesReceived++
-        this.step(target, { type: 'message', from: String(event.from), topic: event.topic, message: event.message })
+        this.step(target, { type: 'message', from: (this.nodes[event.from] as SimNode).id, topic: event.topic, message: event.message })
         return
       }
       case 'timer': {
@@ -295,7 +296,7 @@ export class Simulation {
         const target = this.nodes[event.node] as SimNode
         if (!target.alive || target.incarnation !== event.incarnation) return
         target.connections.delete(event.peer)
-        this.step(target, { type: 'peerDisconnected', peer: String(event.peer) })
+        this.step(target, { type: 'peerDisconnected', peer: (this.nodes[event.peer] as SimNode).id })
         return
       }
       case 'call':
