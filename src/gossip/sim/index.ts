@@ -26,3 +26,4 @@ export {
   type ScenarioResult,
   type Check,
 } from './scenarios.js'
+export { scenarioReport, reportLine, type ScenarioReport } from './report.js'

@@ -38,6 +38,8 @@ export interface ScenarioResult {
   controlPerBroadcast?: number
   /** Every message type sent during the broadcast phase, per broadcast. */
   messagesPerBroadcast?: Partial<Record<TopicMessage['type'], number>>
+  /** Approximate wire bytes sent by all nodes during the broadcast phase, per broadcast. */
+  bytesPerBroadcast?: number
   checks: Check[]
   /** The command that replays this run. */
   replay: string
@@ -109,6 +111,7 @@ export function runBootstrap(options: ScenarioOptions): ScenarioResult {
 interface BroadcastPhase {
   delivery: DeliverySummary
   controlPerBroadcast: number
+  bytesPerBroadcast: number
   messagesPerBroadcast: Partial<Record<TopicMessage['type'], number>>
 }
 
@@ -118,6 +121,7 @@ interface BroadcastPhase {
  */
 function broadcastPhase(sim: Simulation, count: number, pickSender: () => number): BroadcastPhase {
   const before = new Map(sim.sentByType)
+  const bytesBefore = totalBytes(sim)
   const ids: string[] = []
   for (let i = 0; i < count; i++) {
     const id = sim.broadcast(pickSender(), PAYLOAD)
@@ -133,7 +137,18 @@ function broadcastPhase(sim: Simulation, count: number, pickSender: () => number
   }
   const control =
     (messagesPerBroadcast.ihave ?? 0) + (messagesPerBroadcast.graft ?? 0) + (messagesPerBroadcast.prune ?? 0)
-  return { delivery: summarize(records, sim.nodes), controlPerBroadcast: control, messagesPerBroadcast }
+  return {
+    delivery: summarize(records, sim.nodes),
+    controlPerBroadcast: control,
+    messagesPerBroadcast,
+    bytesPerBroadcast: (totalBytes(sim) - bytesBefore) / count,
+  }
+}
+
+function totalBytes(sim: Simulation): number {
+  let bytes = 0
+  for (const node of sim.nodes) bytes += node.bytesSent
+  return bytes
 }
 
 /** S2: steady-state broadcast from a single sender, after 20 warm-up broadcasts. */
@@ -156,6 +171,7 @@ export function runSingleSender(options: ScenarioOptions & { broadcasts?: number
     floodLdh: flood,
     controlPerBroadcast: phase.controlPerBroadcast,
     messagesPerBroadcast: phase.messagesPerBroadcast,
+    bytesPerBroadcast: phase.bytesPerBroadcast,
     checks: [
       check('reliability 100 %', delivery.minReliability === 1, `min ${delivery.minReliability}`),
       check('RMR = 0 exactly', delivery.rmr === 0, `RMR ${delivery.rmr}`),
@@ -183,12 +199,16 @@ export function runRandomSenders(options: ScenarioOptions & { broadcasts?: numbe
     delivery,
     controlPerBroadcast: phase.controlPerBroadcast,
     messagesPerBroadcast: phase.messagesPerBroadcast,
+    bytesPerBroadcast: phase.bytesPerBroadcast,
     checks: [
       ...overlayChecks(overlay),
       check('reliability 100 %', delivery.minReliability === 1, `min ${delivery.minReliability}`),
       check('RMR <= 0.2', delivery.rmr <= 0.2, `RMR ${delivery.rmr.toFixed(4)}`),
-      // LDH per broadcast, averaged over the broadcasts (as iroh-gossip's simulator reports it).
-      check(`mean LDH <= ${ldhLimit}`, delivery.meanLdh <= ldhLimit, `mean LDH ${delivery.meanLdh}, max ${delivery.ldh}`),
+      // LDH per broadcast, averaged over the broadcasts (as iroh-gossip's simulator
+      // reports it). The method sets the bound for 1,000 nodes; larger swarms only report it.
+      ...(options.nodes <= 1_000
+        ? [check(`mean LDH <= ${ldhLimit}`, delivery.meanLdh <= ldhLimit, `mean LDH ${delivery.meanLdh}, max ${delivery.ldh}`)]
+        : []),
       check('no duplicate deliveries', delivery.duplicateDeliveries === 0, `${delivery.duplicateDeliveries}`),
     ],
     replay: replayCommand('s3', options.nodes, options.seed),
