@@ -124,7 +124,10 @@ export class FramedConnection implements Connection {
     if (frame.byteLength > this.options.maxFrameBytes) {
       throw new TransportError('ERR_SEND_TOO_LARGE', `frame of ${frame.byteLength} bytes exceeds maxFrameBytes ${this.options.maxFrameBytes}`)
     }
-    if (this.state !== 'open') return false
+    if (this.state !== 'open') {
+      // A connection that lost a duplicate race hands later sends to its replacement.
+      return this.forwardTo !== undefined ? this.forwardTo.send(frame) : false
+    }
     const size = dataFrameBytes(frame.byteLength)
     if (this.queued + size > this.options.maxQueuedBytes) {
       this.full = true

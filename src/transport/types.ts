@@ -15,8 +15,11 @@ export type ConnectionDirection = 'inbound' | 'outbound'
  * Why a connection closed.
  * - `local`: this side called `close()` (or closed the transport).
  * - `remote`: the peer closed gracefully (it sent a goodbye before EOF).
- * - `replaced`: another connection to the same peer won a simultaneous dial; the
- *   winner is (or is about to be) announced through `onConnection`. Not a failure.
+ * - `replaced`: another connection to the same peer won a duplicate-connection race
+ *   (simultaneous dial, or the peer re-dialed); the winner is (or is about to be)
+ *   announced through `onConnection`. Not a failure: frames still arriving on the
+ *   loser are delivered through the winner's handler, and sends on the loser are
+ *   passed to the winner.
  * - `timeout`: nothing was received for `idleTimeoutMs` (keepalives included).
  * - `protocol`: the peer sent bytes we reject (oversized or malformed frame,
  *   undecryptable data); see `error`.
@@ -54,7 +57,8 @@ export interface Connection {
   /**
    * Queues one frame. Frames queued in the same tick go out in one write.
    * Returns false and queues nothing when the connection is not open or the queue is
-   * full (`maxQueuedBytes`): the caller drops or retries after `onDrain`.
+   * full (`maxQueuedBytes`): the caller drops or retries after `onDrain`. A connection
+   * closed as `replaced` passes later sends on to the connection that replaced it.
    * Throws TransportError `ERR_SEND_TOO_LARGE` for a frame above `maxFrameBytes`.
    * The frame is copied before `send()` returns: the caller may reuse it.
    */
