@@ -11,9 +11,14 @@ export class Outbox {
   /** Peers sent to or dropped during this event: candidates for `disconnect`. */
   readonly touched = new Set<PeerId>()
 
-  send(to: PeerId, topic: TopicId, message: TopicMessage): void {
+  /**
+   * Queues a send. `track` = false skips the connection check for `to` (the broadcast
+   * layer only sends to active neighbors, or back to the sender of the current message,
+   * which the state tracks anyway).
+   */
+  send(to: PeerId, topic: TopicId, message: TopicMessage, track = true): void {
     this.actions.push({ type: 'send', to, topic, message })
-    this.touched.add(to)
+    if (track) this.touched.add(to)
   }
 
   schedule(delayMs: number, topic: TopicId, timer: TopicTimer): void {

@@ -28,7 +28,7 @@ export class Topic {
   ) {
     const topic = id
     this.broadcast = new Plumtree(config.broadcast, {
-      send: (to, message) => out.send(to, topic, message),
+      send: (to, message) => out.send(to, topic, message, false),
       schedule: (delayMs, timer) => out.schedule(delayMs, topic, timer),
       emit: (event) => out.emit(topic, event),
     })
