@@ -243,24 +243,23 @@ export class Simulation {
    * so view symmetry can be judged. Returns false if that did not happen by `maxMs`.
    */
   runUntilMembershipQuiet(maxMs: number): boolean {
-    const limit = this.nowMs + maxMs
-    while (this.membershipInFlight > 0) {
-      const next = this.heap.peek()
-      if (next === undefined || next.timeMs > limit) return false
-      this.heap.pop()
-      this.nowMs = next.timeMs
-      this.dispatch(next)
-    }
-    return true
+    return this.runWhile(() => this.membershipInFlight > 0, maxMs)
   }
 
   /** Runs until every broadcast in the log has reached every live node, or `maxMs` passes. */
   runUntilDelivered(maxMs: number, ids: readonly MessageId[]): boolean {
-    const limit = this.nowMs + maxMs
     const live = this.liveCount()
     const records = ids.map((id) => this.log.get(id)).filter((r) => r !== undefined)
-    const done = () => records.every((record) => record.complete(this.nodes, live))
-    while (!done()) {
+    return this.runWhile(() => !records.every((record) => record.complete(this.nodes, live)), maxMs)
+  }
+
+  /**
+   * Runs events while `busy()` holds; true once it stops holding, false if the queue
+   * empties or the next event lies more than `maxMs` ahead of the start.
+   */
+  runWhile(busy: () => boolean, maxMs: number): boolean {
+    const limit = this.nowMs + maxMs
+    while (busy()) {
       const next = this.heap.peek()
       if (next === undefined || next.timeMs > limit) return false
       this.heap.pop()
