@@ -15,6 +15,10 @@ export class EventHeap<T extends Scheduled> {
     return this.items.length
   }
 
+  clear(): void {
+    this.items.length = 0
+  }
+
   peek(): T | undefined {
     return this.items[0]
   }

@@ -117,6 +117,15 @@ export abstract class BaseTransport implements Transport {
     return this.closing
   }
 
+  abort(): Promise<void> {
+    this.shutdown.abort(new TransportError('ERR_TRANSPORT_CLOSED', 'transport is closed'))
+    const conns = [...this.live.values()]
+    for (const dial of this.dials.values()) if (dial.parked !== undefined) conns.push(dial.parked)
+    for (const conn of conns) conn.abort('local')
+    this.closing ??= this.stopListening().catch((err: unknown) => log.error('stop listening: %s', describeError(err)))
+    return this.closing
+  }
+
   // ---- for subclasses ----
 
   /** Admission check for a new inbound socket, before its handshake. Pair with `inboundSettled`. */

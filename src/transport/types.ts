@@ -107,4 +107,10 @@ export interface Transport {
   connections(): Connection[]
   /** Closes the listeners and every connection (reason `local`). Idempotent. */
   close(): Promise<void>
+  /**
+   * Drops every connection at once, without a goodbye, and stops listening: peers see
+   * a failure (reason `error`), as if this process had crashed. For tests and
+   * emergency shutdown.
+   */
+  abort(): Promise<void>
 }

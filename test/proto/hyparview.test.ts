@@ -257,4 +257,18 @@ suite('HyParView: leaving', () => {
     ])
     expect(node.state.topic(TOPIC)).toBeUndefined()
   })
+
+  it('quit also tells the peers it asked to be neighbors (they may have accepted already)', () => {
+    const node = new Harness()
+    node.command({ type: 'join', peers: [{ id: 'a' }, { id: 'b' }] })
+    node.receive('a', { type: 'neighborReply', seq: 1, requestId: 0, accepted: true })
+    const lines = describe(node.command({ type: 'quit' }))
+    expect(lines).toEqual([
+      'send a disconnect leaving',
+      'emit neighborDown a quit',
+      'send b disconnect leaving',
+      'disconnect a',
+      'disconnect b',
+    ])
+  })
 })

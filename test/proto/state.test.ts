@@ -31,9 +31,10 @@ suite('ProtocolState: many topics', () => {
     expect(lines.filter((l) => l === 'emit neighborDown a connectionLost')).toHaveLength(2)
   })
 
-  it('ignores messages and timers for topics it has not joined, and closes the stranger', () => {
+  it('answers messages for topics it is not in with DISCONNECT (leaving), ignores their timers, closes the stranger', () => {
     const node = new Harness().withNeighbors('a')
-    expect(describe(node.receive('x', { type: 'join', seq: 1 }, OTHER_TOPIC))).toEqual(['disconnect x'])
+    expect(describe(node.receive('x', { type: 'join', seq: 1 }, OTHER_TOPIC))).toEqual(['send x disconnect leaving', 'disconnect x'])
+    expect(describe(node.receive('x', { type: 'disconnect', seq: 2, alive: false }, OTHER_TOPIC))).toEqual(['disconnect x'])
     expect(node.fire({ kind: 'shuffle' }, OTHER_TOPIC)).toEqual([])
   })
 

@@ -110,13 +110,17 @@ export class HyParView {
     this.sendJoins(peers.map((p) => p.id))
   }
 
-  /** Leave: tell every active peer we are gone and drop all state. */
+  /**
+   * Leave: tell every active peer, and every peer we asked to be our neighbor (it may
+   * have accepted already), that we are gone; drop all state.
+   */
   quit(): void {
     for (const peer of [...this.active]) {
       this.send(peer, { type: 'disconnect', seq: this.nextSeq(), alive: false })
       this.active.delete(peer)
       this.io.neighborDown(peer, 'quit')
     }
+    for (const peer of this.pending.keys()) this.send(peer, { type: 'disconnect', seq: this.nextSeq(), alive: false })
     this.pending.clear()
   }
 

@@ -35,7 +35,8 @@ export class ProtocolState {
       case 'message': {
         const topic = this.topics.get(event.topic)
         this.out.touched.add(event.from)
-        topic?.handleMessage(event.from, event.message, nowMs)
+        if (topic !== undefined) topic.handleMessage(event.from, event.message, nowMs)
+        else this.notSubscribed(event.from, event.topic, event.message.type)
         break
       }
       case 'command':
@@ -45,7 +46,7 @@ export class ProtocolState {
         this.topics.get(event.timer.topic)?.handleTimer(event.timer.timer, nowMs)
         break
       case 'peerDisconnected':
-        for (const topic of this.topics.values()) topic.peerDisconnected(event.peer)
+        for (const topic of this.topics.values()) topic.peerDisconnected(event.peer, nowMs)
         break
       case 'localData':
         this.localData = event.data
@@ -84,6 +85,17 @@ export class ProtocolState {
     }
     topic.handleCommand(command, nowMs)
     if (command.type === 'quit') this.topics.delete(event.topic)
+  }
+
+  /**
+   * A message for a topic we are not in (we left it, or restarted without it): tell the
+   * sender we are gone from that topic, so it drops us instead of keeping a dead
+   * neighbor. The sequence number is the largest possible, so the DISCONNECT is never
+   * taken for a stale one (the receiver forgets it with the link).
+   */
+  private notSubscribed(from: PeerId, topic: TopicId, type: string): void {
+    if (type === 'disconnect') return
+    this.out.send(from, topic, { type: 'disconnect', seq: Number.MAX_SAFE_INTEGER, alive: false })
   }
 
   /** Emits `disconnect` for every peer touched by this event that no topic needs. */

@@ -1,0 +1,61 @@
+/**
+ * Time for the node driver: a monotonic `now()` and one-shot timers. `systemClock`
+ * uses performance.now() and setTimeout; `VirtualClock` is advanced by hand, so driver
+ * tests run deterministically without waiting.
+ */
+import { EventHeap } from '../event-heap.js'
+
+export interface Clock {
+  now(): number
+  setTimer(callback: () => void, delayMs: number): unknown
+  clearTimer(handle: unknown): void
+}
+
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimer: (callback, delayMs) => setTimeout(callback, delayMs),
+  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+}
+
+interface VirtualTimer {
+  timeMs: number
+  seq: number
+  readonly callback: () => void
+  cancelled: boolean
+}
+
+/** A clock that only moves when `advance()` is called. */
+export class VirtualClock implements Clock {
+  private nowMs = 0
+  private seq = 0
+  private readonly timers = new EventHeap<VirtualTimer>()
+
+  now(): number {
+    return this.nowMs
+  }
+
+  setTimer(callback: () => void, delayMs: number): unknown {
+    const timer: VirtualTimer = { timeMs: this.nowMs + Math.max(0, delayMs), seq: this.seq++, callback, cancelled: false }
+    this.timers.push(timer)
+    return timer
+  }
+
+  clearTimer(handle: unknown): void {
+    ;(handle as VirtualTimer).cancelled = true
+  }
+
+  /** Moves time forward by `ms`, firing due timers in order (at most `maxTimers`). */
+  advance(ms: number, maxTimers = 1_000_000): void {
+    const target = this.nowMs + ms
+    for (let fired = 0; fired < maxTimers; ) {
+      const next = this.timers.peek()
+      if (next === undefined || next.timeMs > target) break
+      this.timers.pop()
+      if (next.cancelled) continue
+      fired++
+      this.nowMs = next.timeMs
+      next.callback()
+    }
+    this.nowMs = target
+  }
+}
