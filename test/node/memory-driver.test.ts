@@ -1,0 +1,93 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { MemoryNetwork, VirtualClock, createNode, generateIdentity, type Node } from '../../src/index.js'
+import { Inbox, TOPIC_A, closeAll, joinAll } from './helpers.js'
+
+const text = (s: string) => new TextEncoder().encode(s)
+let nodes: Node[] = []
+afterEach(async () => {
+  await closeAll(nodes)
+  nodes = []
+})
+
+/** Lets in-memory pipes deliver (they use setImmediate); a bounded number of turns. */
+async function drain(turns = 50): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve))
+}
+
+/** Advances virtual time in steps, letting the network deliver between steps. */
+async function run(clock: VirtualClock, ms: number, stepMs = 10): Promise<void> {
+  for (let t = 0; t < ms; t += stepMs) {
+    await drain()
+    clock.advance(stepMs)
+  }
+  await drain()
+}
+
+async function memoryNodes(count: number, clock: VirtualClock): Promise<Node[]> {
+  const network = new MemoryNetwork()
+  const out: Node[] = []
+  for (let i = 0; i < count; i++) {
+    const identity = generateIdentity()
+    const transport = network.createTransport(identity.peerId)
+    await transport.listen('127.0.0.1:0')
+    out.push(await createNode({ secretKey: identity.secretKey, transport, clock, rngSeed: i + 1 }))
+  }
+  return out
+}
+
+describe('the driver over the in-memory transport with a virtual clock', () => {
+  it('joins a swarm and delivers every broadcast, with all protocol timers on virtual time', async () => {
+    const clock = new VirtualClock()
+    nodes = await memoryNodes(8, clock)
+    const topics = joinAll(nodes, TOPIC_A)
+    await run(clock, 1_000)
+    for (const topic of topics) expect(topic.neighbors().length).toBeGreaterThan(0)
+    const inboxes = topics.map((t) => new Inbox(t))
+    await topics[3]!.broadcast(text('over memory'))
+    await run(clock, 200)
+    inboxes.forEach((inbox, i) => expect(inbox.count('over memory')).toBe(i === 3 ? 0 : 1))
+  })
+
+  it('a crashed neighbor is dropped as soon as its connection fails', async () => {
+    const clock = new VirtualClock()
+    nodes = await memoryNodes(3, clock)
+    const [a, b, c] = nodes as [Node, Node, Node]
+    const topicA = a.subscribe(TOPIC_A)
+    const topicB = b.subscribe(TOPIC_A, { bootstrap: [a.addr()] })
+    await run(clock, 100)
+    expect(topicB.neighbors()).toEqual([a.id])
+    // c joins through a; a then has both, and b learns of c through the FORWARD_JOIN walk.
+    c.subscribe(TOPIC_A, { bootstrap: [a.addr()] })
+    await run(clock, 100)
+    expect(topicA.neighbors().sort()).toEqual([b.id, c.id].sort())
+    await c.abort()
+    await run(clock, 100)
+    // The failure reached a at once (connection lost): it dropped c without waiting for a timer.
+    expect(topicA.neighbors()).toEqual([b.id])
+    expect(topicB.neighbors()).toContain(a.id)
+  })
+
+  it('a node whose contact is not in the topic yet re-joins at the next repair tick (5 s of virtual time)', async () => {
+    const clock = new VirtualClock()
+    nodes = await memoryNodes(2, clock)
+    const [a, b] = nodes as [Node, Node]
+    const topicB = b.subscribe(TOPIC_A, { bootstrap: [a.addr()] })
+    await run(clock, 100) // a answers: not in this topic
+    const topicA = a.subscribe(TOPIC_A)
+    await run(clock, 4_700)
+    expect(topicB.neighbors()).toEqual([])
+    await run(clock, 400)
+    expect(topicB.neighbors()).toEqual([a.id])
+    expect(topicA.neighbors()).toEqual([b.id])
+  })
+
+  it('close() stops every protocol timer', async () => {
+    const clock = new VirtualClock()
+    nodes = await memoryNodes(2, clock)
+    joinAll(nodes, TOPIC_A)
+    await run(clock, 100)
+    await closeAll(nodes)
+    for (const node of nodes) expect((node as unknown as { driver: { pendingTimers: number } }).driver.pendingTimers).toBe(0)
+    nodes = []
+  })
+})
