@@ -32,12 +32,12 @@ describe('authorship: every broadcast is signed by its author', () => {
   it.each([
     ['a tampered payload (id no longer the hash)', (envelope: Uint8Array, id: string) => {
       const copy = envelope.slice()
-      copy[ENVELOPE_OVERHEAD_BYTES - 64 + 1] ^= 1
+      copy[ENVELOPE_OVERHEAD_BYTES - 64 + 1] = (copy[ENVELOPE_OVERHEAD_BYTES - 64 + 1] ?? 0) ^ 1
       return { id, content: copy }
     }],
     ['a payload re-hashed after tampering (bad signature)', (envelope: Uint8Array) => {
       const copy = envelope.slice()
-      copy[ENVELOPE_OVERHEAD_BYTES - 64 + 1] ^= 1
+      copy[ENVELOPE_OVERHEAD_BYTES - 64 + 1] = (copy[ENVELOPE_OVERHEAD_BYTES - 64 + 1] ?? 0) ^ 1
       return { id: envelopeId(copy), content: copy }
     }],
     ['an author field swapped for another node (impersonation)', (envelope: Uint8Array, _id: string, victim: Node) => {
