@@ -28,13 +28,14 @@ export {
   Node,
   Topic,
   normalizeTopicId,
-  type NodeAddr,
   type NodeOptions,
   type SubscribeOptions,
   type JoinedOptions,
   type GossipEvent,
 } from './gossip/api.js'
 export type { DriverStats } from './gossip/driver/node-driver.js'
+export type { NodeAddr } from './ticket/node-addr.js'
+export { encodeTicket, parseTicket, parseTopic, topicIdFromName, TicketError, type Ticket } from './ticket/index.js'
 export { VirtualClock, systemClock, type Clock } from './gossip/driver/clock.js'
 export * from './gossip/proto/index.js'
 export {

@@ -18,20 +18,13 @@ import { identityFromSecretKey, generateIdentity, loadOrCreateKeyFile, type Node
 import { TcpTransport } from '../transport/tcp.js'
 import type { TransportOptions } from '../transport/options.js'
 import type { Transport } from '../transport/types.js'
+import type { NodeAddr } from '../ticket/node-addr.js'
 import { resolveWireLimits } from './wire.js'
 import { encodeAddrs, validAddrs } from './driver/address-book.js'
 import { systemClock, type Clock } from './driver/clock.js'
 import { ENVELOPE_OVERHEAD_BYTES, EnvelopeSigner } from './driver/envelope.js'
 import { EventQueue } from './driver/event-queue.js'
 import { NodeDriver, type DriverStats, type DriverTopicEvent } from './driver/node-driver.js'
-
-/** A node's id and the addresses it can be reached at. */
-export interface NodeAddr {
-  /** Node id: 64 lower-case hex chars of the Ed25519 public key. */
-  readonly id: string
-  /** 'host:port' addresses. */
-  readonly addrs: readonly string[]
-}
 
 /** What a topic's `events()` yields. */
 export type GossipEvent =
@@ -219,7 +212,14 @@ export class Node {
 
   /** Remembers where `peer` can be dialed (from a ticket, mDNS, ...). */
   addPeer(peer: NodeAddr): void {
+    if (peer.id === this.id) return
     this.driver.addressBook.set(peer.id, validAddrs(peer.addrs))
+  }
+
+  /** Where `peer` can be dialed, as far as this node knows (e.g. a neighbor, for a ticket). */
+  peerAddr(peer: string): NodeAddr | undefined {
+    const addrs = this.driver.addressBook.get(peer)
+    return addrs.length === 0 ? undefined : { id: peer, addrs }
   }
 
   /** Counters: frames, forged messages dropped, queue overflows, failed dials. */
@@ -310,6 +310,17 @@ export class Topic {
   /** Sends `content` to the direct neighbors only (not forwarded further). */
   async broadcastNeighbors(content: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<string> {
     return this.send(content, 'neighbors', options.signal)
+  }
+
+  /**
+   * Joins through more peers (e.g. found by mDNS after subscribing): each is sent a
+   * JOIN and remembered for re-joining later.
+   */
+  joinPeers(peers: readonly NodeAddr[]): void {
+    if (this.left) throw new HearsayError('ERR_TOPIC_LEFT', 'the topic was left')
+    const others = peers.filter((p) => p.id !== this.node.id)
+    for (const peer of others) this.node.addPeer(peer)
+    this.node.runCommand(this.id, { type: 'join', peers: others.map((p) => ({ id: p.id })) })
   }
 
   /** Current neighbors (active view). */
