@@ -95,6 +95,12 @@ describe.skipIf(SKIP !== undefined)(`mDNS across network namespaces${SKIP_NOTE}`
     for (const child of [node1, node2, node3, node4]) expect([child.name, child.alive]).toEqual([child.name, true])
   })
 
+  it('refuses to start when pinned to an address no interface has', async () => {
+    const bad = startNode({ n: 5, ns: hosts.a, iface: '10.200.0.77', addrs: ['10.200.0.77:7005'], topics: [T1] })
+    const error = await bad.waitFor((e) => e.event === 'error', 'a start error', 20_000)
+    expect(error).toMatchObject({ code: 'ERR_MDNS_START', message: expect.stringMatching(/interface 10\.200\.0\.77/) })
+  })
+
   it('an unchanged peer is reported once, though announced many times', () => {
     // Every node has queried every 500 ms for seconds by now; repeatAfterMs is 10 minutes.
     expect(peerEvents(node1, 2)).toHaveLength(1)
