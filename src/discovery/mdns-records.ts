@@ -1,7 +1,8 @@
 /**
  * The DNS records hearsay's mDNS discovery sends and accepts (pure: no sockets, no
- * clock). Shaped like DNS-SD (RFC 6763) so standard browsers can list nodes, e.g.
- * `avahi-browse -r _hearsay._udp`:
+ * clock). Shaped like DNS-SD (RFC 6763), so standard browsers can list nodes
+ * (`avahi-browse _hearsay._udp`); there are no SRV or A records: addresses are in TXT.
+ * Only IPv4 multicast (224.0.0.251) is used; announced addresses may be IPv6.
  *
  * - query: one PTR question for the service name (default `_hearsay._udp.local`);
  * - announcement (a response): `PTR <service> -> <instance>.<service>` and
@@ -33,7 +34,6 @@ import { TicketError } from '../ticket/errors.js'
 import {
   MAX_ADDRS_PER_PEER,
   canonicalAddress,
-  formatSocketAddress,
   isNodeId,
   parseSocketAddress,
   validateNodeId,
@@ -212,7 +212,7 @@ function parseTxt(data: unknown, fromAddress: string): ParsedRecord {
     if (!/^[1-9]\d{0,4}$/.test(p) || Number(p) > 65535) return fail(`bad port ${JSON.stringify(p.slice(0, 20))}`)
     if (isIP(fromAddress) === 0) return fail(`p= needs the sender's address, got ${JSON.stringify(fromAddress)}`)
     try {
-      addrs.push(formatSocketAddress(parseSocketAddress(isIP(fromAddress) === 6 ? `[${fromAddress}]:${p}` : `${fromAddress}:${p}`)))
+      addrs.push(canonicalAddress(isIP(fromAddress) === 6 ? `[${fromAddress}]:${p}` : `${fromAddress}:${p}`))
     } catch {
       return fail(`cannot use sender address ${fromAddress}`)
     }

@@ -153,6 +153,8 @@ describe('received records are validated', () => {
   it('p= needs a usable sender address', () => {
     const result = parseOne(['v=1', `id=${ID}`, 'p=4000'], 'not-an-ip')
     expect(result).toEqual({ ok: false, reason: expect.stringMatching(/needs the sender's address/) })
+    expect(parseOne(['v=1', `id=${ID}`, 'p=4000'], '0.0.0.0')).toEqual({ ok: false, reason: 'cannot use sender address 0.0.0.0' })
+    expect(parseOne(['v=1', `id=${ID}`, 'p=4000'], 'fe80::1')).toEqual({ ok: true, announcement: { peer: { id: ID, addrs: ['[fe80::1]:4000'] }, topics: [] } })
   })
 
   it('ignores records for other services, other types and non-records', () => {
