@@ -29,6 +29,7 @@ export {
   Topic,
   normalizeTopicId,
   type NodeOptions,
+  type NodeStats,
   type SubscribeOptions,
   type JoinedOptions,
   type GossipEvent,

@@ -76,6 +76,12 @@ export interface NodeOptions {
   rngSeed?: number
 }
 
+/** `node.stats()`: the driver's counters plus the bytes written to / read from sockets. */
+export interface NodeStats extends DriverStats {
+  bytesWritten: number
+  bytesRead: number
+}
+
 export interface SubscribeOptions {
   /** Peers to join through; empty means: wait to be joined (or found by mDNS). */
   bootstrap?: readonly NodeAddr[]
@@ -222,9 +228,10 @@ export class Node {
     return addrs.length === 0 ? undefined : { id: peer, addrs }
   }
 
-  /** Counters: frames, forged messages dropped, queue overflows, failed dials. */
-  stats(): Readonly<DriverStats> {
-    return { ...this.driver.stats }
+  /** Counters: frames, forged messages dropped, queue overflows, failed dials, socket bytes. */
+  stats(): Readonly<NodeStats> {
+    const bytes = this.transport.byteCounts?.() ?? { bytesWritten: 0, bytesRead: 0 }
+    return { ...this.driver.stats, ...bytes }
   }
 
   /** Leaves every topic (neighbors are told at once), then closes all connections. */

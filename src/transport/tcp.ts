@@ -23,6 +23,10 @@ export class TcpTransport extends BaseTransport {
   private readonly encrypter: NoiseEncrypter
   private readonly servers: Server[] = []
   private readonly bound: string[] = []
+  /** Open sockets, for byte counts. */
+  private readonly sockets = new Set<Socket>()
+  private closedBytesWritten = 0
+  private closedBytesRead = 0
 
   private constructor(identity: NodeIdentity, options: TransportOptions, encrypter: NoiseEncrypter) {
     super(identity.peerId, options)
@@ -38,6 +42,26 @@ export class TcpTransport extends BaseTransport {
 
   get listenAddrs(): readonly string[] {
     return [...this.bound]
+  }
+
+  /** Bytes written to and read from every socket so far (handshakes and keepalives included). */
+  byteCounts(): { bytesWritten: number; bytesRead: number } {
+    let bytesWritten = this.closedBytesWritten
+    let bytesRead = this.closedBytesRead
+    for (const socket of this.sockets) {
+      bytesWritten += socket.bytesWritten
+      bytesRead += socket.bytesRead
+    }
+    return { bytesWritten, bytesRead }
+  }
+
+  private track(socket: Socket): void {
+    this.sockets.add(socket)
+    socket.once('close', () => {
+      this.sockets.delete(socket)
+      this.closedBytesWritten += socket.bytesWritten
+      this.closedBytesRead += socket.bytesRead
+    })
   }
 
   async listen(addr: string): Promise<string> {
@@ -77,6 +101,7 @@ export class TcpTransport extends BaseTransport {
       return
     }
     socket.on('error', () => {}) // reported through the stream; avoid unhandled 'error'
+    this.track(socket)
     secureSocket({
       socket,
       encrypter: this.encrypter,
@@ -127,6 +152,7 @@ export class TcpTransport extends BaseTransport {
       signal.addEventListener('abort', onAbort, { once: true })
       socket.once('connect', () => {
         cleanup()
+        this.track(socket)
         socket.on('error', () => {}) // reported through the stream
         resolve(socket)
       })

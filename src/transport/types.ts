@@ -113,4 +113,6 @@ export interface Transport {
    * emergency shutdown.
    */
   abort(): Promise<void>
+  /** Bytes written to and read from the network so far, where the transport counts them. */
+  byteCounts?(): { bytesWritten: number; bytesRead: number }
 }

@@ -1,0 +1,84 @@
+/**
+ * Fan-out bench v1, all nodes in one process (shared/bench/method.md section 1): N nodes
+ * on 127.0.0.1, each with its own identity and listener, every link a real Noise TCP
+ * connection; node i > 0 bootstraps from D random earlier nodes.
+ */
+import { createNode, SeededRng, type Node, type Topic } from '../../src/index.js'
+import { DeliveryLog, makePayload, messageNumberOf, type PhaseFigures } from './measure.js'
+import type { FanoutConfig, SwarmDriver } from './phases.js'
+
+const TOPIC = 'f0'.repeat(32)
+
+export class InProcessSwarm implements SwarmDriver {
+  private nodes: Node[] = []
+  private topics: Topic[] = []
+  private log: DeliveryLog | undefined
+  private readonly rng: SeededRng
+
+  constructor(private readonly config: FanoutConfig) {
+    this.rng = new SeededRng(config.seed, 7)
+  }
+
+  get size(): number {
+    return this.nodes.length
+  }
+
+  async start(): Promise<void> {
+    const { nodes: count, degree } = this.config
+    for (let i = 0; i < count; i++) {
+      this.nodes.push(await createNode({ listen: '127.0.0.1:0', rngSeed: this.config.seed * 1_000 + i }))
+    }
+    for (let i = 0; i < count; i++) {
+      const contacts = new Set<number>()
+      while (i > 0 && contacts.size < Math.min(degree, i)) contacts.add(this.rng.int(i))
+      const node = this.nodes[i] as Node
+      const topic = node.subscribe(TOPIC, { bootstrap: [...contacts].map((c) => (this.nodes[c] as Node).addr()) })
+      this.topics.push(topic)
+      void this.pump(i, topic)
+    }
+  }
+
+  neighborsReady(): boolean {
+    return this.topics.every((t) => t.neighbors().length > 0)
+  }
+
+  private async pump(index: number, topic: Topic): Promise<void> {
+    for await (const event of topic.events({ bufferSize: 100_000 })) {
+      if (event.type !== 'received') continue
+      this.log?.received(messageNumberOf(event.content), index, performance.now())
+    }
+  }
+
+  setLog(log: DeliveryLog | undefined): void {
+    this.log = log
+  }
+
+  pickSender(): number {
+    return this.rng.int(this.nodes.length)
+  }
+
+  async broadcast(sender: number, messageNumber: number): Promise<number> {
+    const payload = makePayload(messageNumber, this.config.sizeBytes)
+    const sentAt = performance.now()
+    this.log?.sent(messageNumber, sentAt)
+    await (this.topics[sender] as Topic).broadcast(payload)
+    return sentAt
+  }
+
+  async wireBytes(): Promise<number> {
+    let total = 0
+    for (const node of this.nodes) total += node.stats().bytesWritten
+    return total
+  }
+
+  async cpuMs(): Promise<number> {
+    const usage = process.cpuUsage()
+    return (usage.user + usage.system) / 1000
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.close()))
+  }
+}
+
+export type { PhaseFigures }

@@ -1,0 +1,136 @@
+/**
+ * Bookkeeping shared by the fan-out benchmark's in-process and multi-process modes:
+ * which message reached which node when, and the summary figures of
+ * shared/bench/method.md section 1 (fan-out latency = until the LAST receiver has it).
+ */
+
+/** Payload layout: 4-byte message number, then filler up to the payload size. */
+export function makePayload(messageNumber: number, sizeBytes: number): Uint8Array {
+  const payload = new Uint8Array(Math.max(4, sizeBytes))
+  new DataView(payload.buffer).setUint32(0, messageNumber)
+  payload.fill(0x61, 4)
+  return payload
+}
+
+export function messageNumberOf(payload: Uint8Array): number {
+  return new DataView(payload.buffer, payload.byteOffset, payload.byteLength).getUint32(0)
+}
+
+export interface PhaseFigures {
+  messages: number
+  fanoutLatencyMs: { p50: number; p90: number; p99: number; max: number }
+  perReceiverLatencyMs: { p50: number; p99: number }
+  /** Copies received / copies expected (messages x (N - 1)). */
+  deliveryRatio: number
+  /** Messages that reached every receiver. */
+  fullyDelivered: number
+  /** Deliveries of a message a node already had (must be 0). */
+  duplicates: number
+  wireBytesPerMsg: number
+  cpuMsPerMsg: number
+  wallMs: number
+}
+
+/** Arrival times of one phase's messages at each node. */
+export class DeliveryLog {
+  private readonly sentAtMs = new Map<number, number>()
+  private readonly arrivals = new Map<number, Map<number, number>>()
+  private readonly waiters = new Map<number, () => void>()
+  duplicates = 0
+
+  constructor(private readonly nodeCount: number) {}
+
+  /** Registers a message of this phase before it is broadcast. */
+  expect(messageNumber: number): void {
+    this.arrivals.set(messageNumber, new Map())
+  }
+
+  /** When the broadcast call was made (may be learned after the first arrivals). */
+  sent(messageNumber: number, atMs: number): void {
+    this.sentAtMs.set(messageNumber, atMs)
+  }
+
+  /** Resolves when every receiver has `messageNumber`, or after `timeoutMs` (false). */
+  complete(messageNumber: number, timeoutMs: number): Promise<boolean> {
+    if (this.isComplete(messageNumber)) return Promise.resolve(true)
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(messageNumber)
+        resolve(false)
+      }, timeoutMs)
+      this.waiters.set(messageNumber, () => {
+        clearTimeout(timer)
+        resolve(true)
+      })
+    })
+  }
+
+  received(messageNumber: number, node: number, atMs: number): void {
+    const arrivals = this.arrivals.get(messageNumber)
+    if (arrivals === undefined) return // a warm-up or other phase's message
+    if (arrivals.has(node)) {
+      this.duplicates++
+      return
+    }
+    arrivals.set(node, atMs)
+    if (this.isComplete(messageNumber)) {
+      const waiter = this.waiters.get(messageNumber)
+      this.waiters.delete(messageNumber)
+      waiter?.()
+    }
+  }
+
+  isComplete(messageNumber: number): boolean {
+    return (this.arrivals.get(messageNumber)?.size ?? 0) >= this.nodeCount - 1
+  }
+
+  allComplete(): boolean {
+    for (const messageNumber of this.arrivals.keys()) if (!this.isComplete(messageNumber)) return false
+    return true
+  }
+
+  figures(measured: { wireBytes: number; cpuMs: number; wallMs: number }): PhaseFigures {
+    const fanout: number[] = []
+    const perReceiver: number[] = []
+    let copies = 0
+    let full = 0
+    for (const [messageNumber, arrivals] of this.arrivals) {
+      const sentAt = this.sentAtMs.get(messageNumber)
+      if (sentAt === undefined) continue
+      copies += arrivals.size
+      let last = 0
+      for (const at of arrivals.values()) {
+        perReceiver.push(at - sentAt)
+        last = Math.max(last, at - sentAt)
+      }
+      if (arrivals.size >= this.nodeCount - 1) {
+        full++
+        fanout.push(last)
+      }
+    }
+    const messages = this.arrivals.size
+    fanout.sort((a, b) => a - b)
+    perReceiver.sort((a, b) => a - b)
+    return {
+      messages,
+      fanoutLatencyMs: { p50: pct(fanout, 0.5), p90: pct(fanout, 0.9), p99: pct(fanout, 0.99), max: round(fanout.at(-1) ?? 0) },
+      perReceiverLatencyMs: { p50: pct(perReceiver, 0.5), p99: pct(perReceiver, 0.99) },
+      deliveryRatio: messages === 0 ? 1 : Math.round((copies / (messages * (this.nodeCount - 1))) * 100_000) / 100_000,
+      fullyDelivered: full,
+      duplicates: this.duplicates,
+      wireBytesPerMsg: messages === 0 ? 0 : Math.round(measured.wireBytes / messages),
+      cpuMsPerMsg: messages === 0 ? 0 : round(measured.cpuMs / messages),
+      wallMs: Math.round(measured.wallMs),
+    }
+  }
+}
+
+/** Nearest-rank percentile of sorted values, rounded to 0.001. */
+export function pct(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0
+  return round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number)
+}
+
+export function round(value: number): number {
+  return Math.round(value * 1000) / 1000
+}

@@ -1,0 +1,15 @@
+/** Messages between the multi-process fan-out coordinator and its node workers. */
+export type ToWorker =
+  | { type: 'listen'; requestId: number; size: number }
+  | { type: 'subscribe'; requestId: number; bootstrap: { id: string; addrs: string[] }[] }
+  | { type: 'broadcast'; requestId: number; messageNumber: number }
+  | { type: 'stats'; requestId: number }
+  | { type: 'stop'; requestId: number }
+
+export type FromWorker =
+  | { type: 'listening'; requestId: number; addr: { id: string; addrs: string[] } }
+  | { type: 'subscribed'; requestId: number }
+  | { type: 'broadcasted'; requestId: number; sentAtMs: number }
+  | { type: 'stats'; requestId: number; bytesWritten: number; cpuMs: number }
+  | { type: 'delivered'; messageNumber: number; atMs: number }
+  | { type: 'neighbors'; count: number }
