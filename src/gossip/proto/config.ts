@@ -34,6 +34,35 @@ export interface MembershipConfig {
   repairIntervalMs: number
   /** Bootstrap / known peers remembered for re-joining when all views drain. @default 16 (hearsay) */
   maxKnownPeers: number
+  /**
+   * Neighbors lost to a connection failure (not to DISCONNECT) are remembered and one is
+   * asked back with a HIGH NEIGHBOR request per repair tick, for this long: when a
+   * partition heals, the links it cut join the two sides again (Serf/memberlist likewise
+   * keep failed members and retry one every 30 s). 0 turns it off.
+   * @default 600_000 (hearsay: a partition of up to 10 minutes heals by itself; without
+   * it, two halves apart for 60 s stayed two components, since every node is full again
+   * by the heal and the paper's rules only ask passive peers while a view has room)
+   */
+  lostPeerRetentionMs: number
+  /** Cap: lost neighbors remembered for re-linking; the oldest are forgotten first. @default 16 (hearsay) */
+  maxLostPeers: number
+  /**
+   * Healthy peers pushed out of the full passive view are kept in a backlog of this size
+   * and poured back when the passive view runs dry (a mass failure purged it), so a
+   * survivor has more peers to try. 0 turns it off.
+   * @default 30 (hearsay, = passive view; at 1,000 nodes and 95 % crashed it halves the
+   * survivors nobody alive knows)
+   */
+  passiveBacklogCapacity: number
+  /**
+   * Active peers probed per repair tick (round robin) with an empty IHAVE, which a peer
+   * that does not hold us as a neighbor answers with DISCONNECT. Without it an
+   * asymmetric link (a lost or reordered DISCONNECT or reply) is only found once
+   * broadcast traffic flows over it. 0 turns it off.
+   * @default 1 (hearsay: one small message per node per 5 s; with 300 ms jitter and
+   * restarts, 2 % of links stayed asymmetric in a quiet overlay without it)
+   */
+  linkChecksPerRepair: number
 }
 
 export interface BroadcastConfig {
@@ -68,6 +97,16 @@ export interface BroadcastConfig {
   optimizationThreshold: number
   /** How long received messages stay cached to answer GRAFTs. @default 30_000 (iroh) */
   messageCacheMs: number
+  /**
+   * Messages received this recently are announced (one IHAVE, newest first, at most
+   * `maxIHaveEntriesPerMessage` ids) to a neighbor that just came up, so a broadcast in
+   * flight while the overlay repairs also reaches the nodes the repair reconnects;
+   * 0 turns it off; only cached messages are announced, so messageCacheMs bounds it.
+   * @default 10_000 (hearsay: two membership rounds; the paper announces only along the
+   * path a message takes, and a sender left without live neighbors by a 70 % crash
+   * reached 0.7 % of the survivors with its first broadcast, 100 % with this)
+   */
+  neighborUpAnnounceMs: number
   /** How long received ids are remembered to drop duplicates; must be >= messageCacheMs. @default 90_000 (iroh) */
   seenIdRetentionMs: number
   /** Largest broadcast payload in bytes; larger broadcasts are refused at the call site. @default 4096 (iroh) */
@@ -103,6 +142,10 @@ export const DEFAULT_MEMBERSHIP_CONFIG: Readonly<MembershipConfig> = Object.free
   neighborRequestTimeoutMs: 500,
   repairIntervalMs: 5_000,
   maxKnownPeers: 16,
+  lostPeerRetentionMs: 600_000,
+  maxLostPeers: 16,
+  passiveBacklogCapacity: 30,
+  linkChecksPerRepair: 1,
 })
 
 export const DEFAULT_BROADCAST_CONFIG: Readonly<BroadcastConfig> = Object.freeze({
@@ -114,6 +157,7 @@ export const DEFAULT_BROADCAST_CONFIG: Readonly<BroadcastConfig> = Object.freeze
   ihaveDispatchMs: 5,
   optimizationThreshold: 2,
   messageCacheMs: 30_000,
+  neighborUpAnnounceMs: 10_000,
   seenIdRetentionMs: 90_000,
   maxMessageBytes: 4096,
   maxAnnouncersPerId: 100,
@@ -158,6 +202,10 @@ const MEMBERSHIP_MINIMUMS: Record<keyof MembershipConfig, number> = {
   neighborRequestTimeoutMs: 1,
   repairIntervalMs: 1,
   maxKnownPeers: 1,
+  lostPeerRetentionMs: 0,
+  maxLostPeers: 0,
+  passiveBacklogCapacity: 0,
+  linkChecksPerRepair: 0,
 }
 
 /** Smallest valid value per option; -1 marks a boolean option. */
@@ -170,6 +218,7 @@ const BROADCAST_MINIMUMS: Record<keyof BroadcastConfig, number> = {
   ihaveDispatchMs: 0,
   optimizationThreshold: 1,
   messageCacheMs: 0,
+  neighborUpAnnounceMs: 0,
   seenIdRetentionMs: 0,
   maxMessageBytes: 1,
   maxAnnouncersPerId: 1,

@@ -44,6 +44,24 @@ export interface MembershipIo {
   /** `repair`: the link came from a LOW-priority request (a view top-up). */
   neighborUp(peer: PeerId, repair: boolean): void
   neighborDown(peer: PeerId, reason: NeighborDownReason): void
+  /**
+   * Send `peer` a message that it checks like broadcast traffic (the topic sends an
+   * empty IHAVE): a peer that does not hold us as a neighbor answers with DISCONNECT.
+   */
+  probe(peer: PeerId): void
+}
+
+/**
+ * Source of membership sequence numbers. One per node, shared by all its topics, so the
+ * numbers keep growing when a topic is left and joined again (a fresh counter would
+ * restart at 1, and peers still holding the old, larger numbers would take the new
+ * JOIN for a stale message).
+ */
+export class SeqCounter {
+  private value = 0
+  next(): number {
+    return ++this.value
+  }
 }
 
 interface PendingRequest {
@@ -69,7 +87,21 @@ export class HyParView {
   private lastShuffleSent: readonly PeerId[] = []
   /** Passive peers that rejected a LOW request since the last repair tick. Bounded by the passive view. */
   private readonly rejectedSinceRepair = new Set<PeerId>()
-  private seq = 0
+  /**
+   * Neighbors lost to a connection failure -> repair tick of the loss, oldest first.
+   * One is asked back (HIGH) per repair tick until it answers or `lostPeerRetentionMs`
+   * passes: after a partition heals, these links join the two sides again.
+   * Capacity: `maxLostPeers` (oldest forgotten first).
+   */
+  private readonly lost = new Map<PeerId, number>()
+  private repairTicks = 0
+  private linkCheckCursor = 0
+  /**
+   * Healthy peers pushed out of the full passive view, newest last; poured back into
+   * the passive view when it runs dry (a mass failure purged it), so a survivor has
+   * more peers to try. Capacity: `passiveBacklogCapacity` (oldest forgotten first).
+   */
+  private readonly backlog: PeerId[] = []
   private nextRequestId = 1
   private timersStarted = false
   private localData: Uint8Array | undefined
@@ -79,6 +111,7 @@ export class HyParView {
     private readonly config: MembershipConfig,
     private readonly rng: Rng,
     private readonly io: MembershipIo,
+    private readonly seqs: SeqCounter = new SeqCounter(),
   ) {}
 
   /** Is `peer` in the active view or awaiting a reply from us? */
@@ -157,6 +190,8 @@ export class HyParView {
    */
   checkNeighbor(from: PeerId): boolean {
     if (this.active.has(from)) return true
+    // Awaiting its reply: it may have accepted already (its reply overtaken), so no.
+    if (this.pending.has(from)) return false
     if (from !== this.me) this.send(from, { type: 'disconnect', seq: this.nextSeq(), alive: true })
     return false
   }
@@ -171,6 +206,7 @@ export class HyParView {
     }
     if (this.active.delete(peer)) {
       this.io.neighborDown(peer, 'connectionLost')
+      this.rememberLost(peer)
       this.forgetIfUnused(peer)
     }
     this.refill()
@@ -259,6 +295,10 @@ export class HyParView {
     const matches =
       request !== undefined && (request.requestId === message.requestId || request.kind === 'join')
     if (!matches) {
+      // A newer request to the same peer is pending: its reply settles the link (the
+      // peer holds us now, so it accepts that one too). A DISCONNECT here would cross
+      // the newer request and leave the peer without us but us with it.
+      if (request !== undefined) return
       // Stale or unsolicited: the peer may now hold us in its active view.
       if (message.accepted && !this.active.has(from)) {
         this.send(from, { type: 'disconnect', seq: this.nextSeq(), alive: true })
@@ -355,10 +395,16 @@ export class HyParView {
   }
 
   private repair(): void {
+    this.repairTicks++
     this.rejectedSinceRepair.clear()
-    if (this.active.size === 0 && this.passive.size === 0 && this.pending.size === 0) {
+    this.checkLinks()
+    this.retryLost()
+    if (this.passive.size === 0 && this.active.size < this.config.activeViewCapacity) this.restoreBacklog()
+    if (this.passive.size === 0 && this.pending.size === 0 && this.active.size < this.config.activeViewCapacity) {
+      // Drained (or left in a small island with nobody else to ask): re-join through
+      // the bootstrap peers, whose FORWARD_JOIN walks reach the rest of the overlay.
       this.sendJoins(this.known)
-      return
+      if (this.active.size === 0) return
     }
     this.refill()
     // Still short of neighbors and no untried passive peer left: learn new ones now
@@ -411,6 +457,7 @@ export class HyParView {
   private addActive(peer: PeerId, repair = false): void {
     if (peer === this.me || this.active.has(peer)) return
     this.pending.delete(peer)
+    this.lost.delete(peer)
     if (this.active.size >= this.config.activeViewCapacity) {
       const evicted = this.active.pick(this.rng) as PeerId
       this.active.delete(evicted)
@@ -442,14 +489,79 @@ export class HyParView {
         }
       }
       evicted ??= this.passive.pick(this.rng) as PeerId
-      this.dropPassive(evicted)
+      this.passive.delete(evicted)
+      this.pushBacklog(evicted)
     }
     this.passive.add(peer)
+  }
+
+  private pushBacklog(peer: PeerId): void {
+    const capacity = this.config.passiveBacklogCapacity
+    if (capacity === 0) return this.forgetIfUnused(peer)
+    const at = this.backlog.indexOf(peer)
+    if (at >= 0) this.backlog.splice(at, 1)
+    this.backlog.push(peer)
+    if (this.backlog.length > capacity) this.forgetIfUnused(this.backlog.shift() as PeerId)
+  }
+
+  /** The passive view ran dry: give the peers it pushed out another chance. */
+  private restoreBacklog(): void {
+    const peers = this.backlog.splice(0)
+    for (const peer of peers) this.addPassive(peer, [])
+    for (const peer of peers) this.forgetIfUnused(peer)
   }
 
   private dropPassive(peer: PeerId): void {
     this.passive.delete(peer)
     this.forgetIfUnused(peer)
+  }
+
+  /**
+   * Probes the next `linkChecksPerRepair` active peers (round robin): one that no longer
+   * holds us answers with DISCONNECT, so an asymmetric link left by a lost or reordered
+   * message is torn down even where no broadcast traffic flows.
+   */
+  private checkLinks(): void {
+    const peers = this.active.values()
+    const count = Math.min(this.config.linkChecksPerRepair, peers.length)
+    for (let i = 0; i < count; i++) {
+      this.linkCheckCursor = (this.linkCheckCursor + 1) % peers.length
+      this.io.probe(peers[this.linkCheckCursor] as PeerId)
+    }
+  }
+
+  // ---------------------------------------------------------------- lost neighbors
+
+  private rememberLost(peer: PeerId): void {
+    if (this.config.maxLostPeers === 0 || this.config.lostPeerRetentionMs === 0) return
+    this.lost.delete(peer)
+    this.lost.set(peer, this.repairTicks)
+    if (this.lost.size > this.config.maxLostPeers) {
+      const oldest = this.lost.keys().next().value as PeerId
+      this.lost.delete(oldest)
+      this.forgetIfUnused(oldest)
+    }
+  }
+
+  /**
+   * Asks the longest-waiting lost neighbor back with a HIGH request (accepted even by a
+   * full view, so two healed sides link up although every node is full), then queues it
+   * last. Entries older than `lostPeerRetentionMs` are forgotten.
+   */
+  private retryLost(): void {
+    const retentionTicks = Math.ceil(this.config.lostPeerRetentionMs / this.config.repairIntervalMs)
+    for (const [peer, tick] of this.lost) {
+      if (this.repairTicks - tick <= retentionTicks) break
+      this.lost.delete(peer)
+      this.forgetIfUnused(peer)
+    }
+    for (const [peer, tick] of this.lost) {
+      if (this.active.has(peer) || this.pending.has(peer)) continue
+      this.lost.delete(peer)
+      this.lost.set(peer, tick)
+      this.requestNeighbor(peer, 'high', 'neighbor')
+      return
+    }
   }
 
   // ---------------------------------------------------------------- helpers
@@ -459,7 +571,7 @@ export class HyParView {
   }
 
   private nextSeq(): number {
-    return ++this.seq
+    return this.seqs.next()
   }
 
   /** False if `seq` is not newer than the last one handled from `from` (stale message). */
@@ -482,18 +594,19 @@ export class HyParView {
   private forgetIfUnused(peer: PeerId): void {
     if (this.active.has(peer) || this.pending.has(peer)) return
     this.lastSeqFrom.delete(peer)
-    if (this.passive.has(peer) || this.known.includes(peer)) return
+    if (this.passive.has(peer) || this.lost.has(peer) || this.known.includes(peer) || this.backlog.includes(peer)) return
     this.peerDataById.delete(peer)
   }
 
   /** Sizes of the internal maps, for cap assertions in tests. */
-  stats(): { active: number; passive: number; pending: number; peerData: number; seqEntries: number } {
+  stats(): { active: number; passive: number; pending: number; peerData: number; seqEntries: number; lost: number } {
     return {
       active: this.active.size,
       passive: this.passive.size,
       pending: this.pending.size,
       peerData: this.peerDataById.size,
       seqEntries: this.lastSeqFrom.size,
+      lost: this.lost.size,
     }
   }
 }

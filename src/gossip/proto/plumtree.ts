@@ -122,13 +122,34 @@ export class Plumtree {
    * (each costs a duplicate payload). A lazy link that turns out to be needed is grafted
    * by the normal IHAVE/GRAFT path.
    */
-  neighborUp(peer: PeerId, repair: boolean): void {
+  neighborUp(peer: PeerId, repair: boolean, nowMs: number): void {
     if (!repair || this.eager.size === 0 || !this.config.lazyRepairLinks) {
       this.lazy.delete(peer)
       this.eager.add(peer)
     } else {
       this.lazy.add(peer)
     }
+    this.announceRecent(peer, nowMs)
+  }
+
+  /**
+   * Announces (IHAVE) the messages received in the last `neighborUpAnnounceMs` to a
+   * neighbor that just came up, newest first, at most one IHAVE message's worth. A
+   * broadcast in flight while the overlay repairs (a mass crash, a healed partition, a
+   * node that re-joined) thereby also reaches the nodes the repair reconnects; a peer
+   * that already has them ignores the ids.
+   */
+  private announceRecent(peer: PeerId, nowMs: number): void {
+    const windowMs = this.config.neighborUpAnnounceMs
+    if (windowMs === 0 || this.cache.size === 0) return
+    const sinceMs = nowMs - windowMs + this.config.messageCacheMs
+    const recent: IHaveEntry[] = []
+    for (const { message, expiresAtMs } of this.cache.values()) {
+      if (expiresAtMs < sinceMs) continue
+      recent.push({ id: message.id, round: message.round })
+    }
+    const limit = this.config.maxIHaveEntriesPerMessage
+    for (const entry of recent.slice(-limit).reverse()) this.queueIHave(peer, entry)
   }
 
   neighborDown(peer: PeerId): void {

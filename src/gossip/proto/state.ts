@@ -8,6 +8,7 @@
 import { HearsayError } from '../../errors.js'
 import { resolveConfig, type ProtocolConfig, type ProtocolConfigInput } from './config.js'
 import type { Action, InEvent } from './io.js'
+import { SeqCounter } from './hyparview.js'
 import { Outbox } from './outbox.js'
 import type { Rng } from './rng.js'
 import { Topic } from './topic.js'
@@ -17,6 +18,8 @@ export class ProtocolState {
   readonly config: ProtocolConfig
   private readonly topics = new Map<TopicId, Topic>()
   private readonly out = new Outbox()
+  /** Membership sequence numbers, shared by every topic (also one left and joined again). */
+  private readonly seqs = new SeqCounter()
   private localData: Uint8Array | undefined
 
   constructor(
@@ -79,7 +82,7 @@ export class ProtocolState {
       if (command.type !== 'join') {
         throw new HearsayError('ERR_NOT_SUBSCRIBED', `not subscribed to topic ${event.topic}`)
       }
-      topic = new Topic(event.topic, this.me, this.config, this.rng, this.out)
+      topic = new Topic(event.topic, this.me, this.config, this.rng, this.out, this.seqs)
       topic.membership.setLocalData(this.localData)
       this.topics.set(event.topic, topic)
     }

@@ -8,7 +8,7 @@
  */
 import { HearsayError } from '../../errors.js'
 import type { ProtocolConfig } from './config.js'
-import { HyParView } from './hyparview.js'
+import { HyParView, SeqCounter } from './hyparview.js'
 import type { NeighborDownReason, TopicCommand, TopicEvent, TopicTimer } from './io.js'
 import type { TopicMessage } from './messages.js'
 import { Plumtree } from './plumtree.js'
@@ -19,12 +19,15 @@ import type { Outbox } from './outbox.js'
 export class Topic {
   readonly membership: HyParView
   readonly broadcast: Plumtree
+  /** Time of the event being handled, for callbacks from membership into broadcast. */
+  private nowMs = 0
   constructor(
     readonly id: TopicId,
     me: PeerId,
     private readonly config: ProtocolConfig,
     private readonly rng: Rng,
     private readonly out: Outbox,
+    seqs: SeqCounter = new SeqCounter(),
   ) {
     const topic = id
     this.broadcast = new Plumtree(config.broadcast, {
@@ -38,7 +41,8 @@ export class Topic {
       peerData: (peer, data) => out.peerData(peer, data),
       neighborUp: (peer, repair) => this.onNeighborUp(peer, repair),
       neighborDown: (peer, reason) => this.onNeighborDown(peer, reason),
-    })
+      probe: (peer) => out.send(peer, topic, { type: 'ihave', entries: [] }, false),
+    }, seqs)
   }
 
   /** Does this topic still need a connection to `peer`? */
@@ -47,6 +51,7 @@ export class Topic {
   }
 
   handleCommand(command: TopicCommand, nowMs: number): void {
+    this.nowMs = nowMs
     switch (command.type) {
       case 'join':
         return this.membership.join(command.peers)
@@ -67,6 +72,7 @@ export class Topic {
   }
 
   handleMessage(from: PeerId, message: TopicMessage, nowMs: number): void {
+    this.nowMs = nowMs
     switch (message.type) {
       case 'gossip':
       case 'ihave':
@@ -81,6 +87,7 @@ export class Topic {
   }
 
   handleTimer(timer: TopicTimer, nowMs: number): void {
+    this.nowMs = nowMs
     switch (timer.kind) {
       case 'graft':
       case 'ihaveDispatch':
@@ -90,12 +97,13 @@ export class Topic {
     }
   }
 
-  peerDisconnected(peer: PeerId): void {
+  peerDisconnected(peer: PeerId, nowMs: number): void {
+    this.nowMs = nowMs
     this.membership.peerDisconnected(peer)
   }
 
   private onNeighborUp(peer: PeerId, repair: boolean): void {
-    this.broadcast.neighborUp(peer, repair)
+    this.broadcast.neighborUp(peer, repair, this.nowMs)
     this.out.emit(this.id, { type: 'neighborUp', peer })
   }
 

@@ -17,6 +17,8 @@ export interface ScenarioOptions {
   checkInvariants?: boolean
   /** Virtual time between two joins in the bootstrap. @default 10 */
   joinSpacingMs?: number
+  /** Extra uniform per-message delay in [0, jitterMs): reorders messages. @default 0 */
+  jitterMs?: number
 }
 
 export interface Check {
@@ -49,16 +51,22 @@ export function replayCommand(scenario: string, nodes: number, seed: number): st
   return `npm run bench:sim -- --scenario ${scenario} --nodes ${nodes} --seed ${seed}`
 }
 
-const PAYLOAD = new Uint8Array(256).fill(0x68)
+/** The 256-byte payload every scenario broadcasts. */
+export const PAYLOAD = new Uint8Array(256).fill(0x68)
 const SETTLE_AFTER_JOINS_MS = 30_000
 
 /** Builds a simulation and joins every node through one random earlier node (S1). */
-export function bootstrapNetwork(options: ScenarioOptions, scenario: string): Simulation {
+export function bootstrapNetwork(
+  options: ScenarioOptions,
+  scenario: string,
+  replay = replayCommand(scenario, options.nodes, options.seed),
+): Simulation {
   const sim = new Simulation({
     seed: options.seed,
     config: options.config,
     checkInvariants: options.checkInvariants ?? true,
-    replayCommand: replayCommand(scenario, options.nodes, options.seed),
+    jitterMs: options.jitterMs ?? 0,
+    replayCommand: replay,
   })
   const spacingMs = options.joinSpacingMs ?? 10
   sim.addNodes(options.nodes)
@@ -72,11 +80,11 @@ export function bootstrapNetwork(options: ScenarioOptions, scenario: string): Si
   return sim
 }
 
-function check(name: string, ok: boolean, detail: string): Check {
+export function check(name: string, ok: boolean, detail: string): Check {
   return { name, ok, detail }
 }
 
-function overlayChecks(overlay: OverlaySummary): Check[] {
+export function overlayChecks(overlay: OverlaySummary): Check[] {
   return [
     check('one component', overlay.components === 1, `${overlay.components} components`),
     check(
@@ -108,7 +116,7 @@ export function runBootstrap(options: ScenarioOptions): ScenarioResult {
   }
 }
 
-interface BroadcastPhase {
+export interface BroadcastPhase {
   delivery: DeliverySummary
   controlPerBroadcast: number
   bytesPerBroadcast: number
@@ -119,7 +127,7 @@ interface BroadcastPhase {
  * Sends `count` broadcasts from `pickSender()`, one after another: each waits until
  * every live node has it (at most 5 s), then 500 ms more so GRAFT/PRUNE traffic ends.
  */
-function broadcastPhase(sim: Simulation, count: number, pickSender: () => number): BroadcastPhase {
+export function broadcastPhase(sim: Simulation, count: number, pickSender: () => number): BroadcastPhase {
   const before = new Map(sim.sentByType)
   const bytesBefore = totalBytes(sim)
   const ids: string[] = []

@@ -10,6 +10,11 @@
  * - Faults: message loss, crash and restart, partitions. A crash is noticed by every
  *   peer holding a connection to the node after that link's latency; a send to a dead or
  *   partitioned peer is reported back as a connection failure (`peerDisconnected`).
+ * - A connection belongs to one life (incarnation) of the peer, as a TCP connection
+ *   does: a message in flight to a node that crashed or restarted meanwhile is lost and
+ *   its sender learns of the failure; a message from an earlier life still arrives (the
+ *   bytes were on the wire) and its receiver then sees that connection reset; a send
+ *   over a connection to an earlier life fails.
  * - Invariants are checked after every step; a failure throws SimulationError with the
  *   seed and the command that replays the run.
  */
@@ -64,8 +69,11 @@ export interface SimNode {
   alive: boolean
   /** Bumped on crash/restart so timers of an earlier life are dropped. */
   incarnation: number
-  /** Peers this node holds a connection to (opened by a send or a delivery). */
-  readonly connections: Set<number>
+  /**
+   * Peers this node holds a connection to (opened by a send or a delivery) -> the
+   * incarnation of the peer at the other end.
+   */
+  readonly connections: Map<number, number>
   /** Partition group; nodes in different groups cannot talk. */
   group: number
   messagesSent: number
@@ -74,9 +82,28 @@ export interface SimNode {
 }
 
 type SimEvent =
-  | { timeMs: number; seq: number; kind: 'deliver'; from: number; to: number; topic: TopicId; message: TopicMessage }
+  | {
+      timeMs: number
+      seq: number
+      kind: 'deliver'
+      from: number
+      fromIncarnation: number
+      to: number
+      toIncarnation: number
+      topic: TopicId
+      message: TopicMessage
+    }
   | { timeMs: number; seq: number; kind: 'timer'; node: number; incarnation: number; timer: Timer }
-  | { timeMs: number; seq: number; kind: 'failure'; node: number; incarnation: number; peer: number }
+  | {
+      timeMs: number
+      seq: number
+      kind: 'failure'
+      node: number
+      incarnation: number
+      peer: number
+      /** Set when one connection failed: ignored unless the node still holds that one. */
+      peerIncarnation?: number
+    }
   | { timeMs: number; seq: number; kind: 'call'; fn: () => void }
 
 /** Message types that change membership; counted to find quiet moments. */
@@ -129,7 +156,7 @@ export class Simulation {
       state: this.newState(id, index, 0),
       alive: true,
       incarnation: 0,
-      connections: new Set(),
+      connections: new Map(),
       group: 0,
       messagesSent: 0,
       bytesSent: 0,
@@ -176,12 +203,21 @@ export class Simulation {
   crash(node: number): void {
     const target = this.nodeAt(node)
     if (!target.alive) return
+    const life = target.incarnation
     target.alive = false
     target.incarnation++
-    for (const peer of target.connections) {
+    for (const peer of target.connections.keys()) {
       const other = this.nodeAt(peer)
-      if (other.alive && other.connections.has(node)) {
-        this.push({ timeMs: this.nowMs + this.linkLatency(node, peer), seq: 0, kind: 'failure', node: peer, incarnation: other.incarnation, peer: node })
+      if (other.alive && other.connections.get(node) === life) {
+        this.push({
+          timeMs: this.nowMs + this.linkLatency(node, peer),
+          seq: 0,
+          kind: 'failure',
+          node: peer,
+          incarnation: other.incarnation,
+          peer: node,
+          peerIncarnation: life,
+        })
       }
     }
     target.connections.clear()
@@ -202,10 +238,17 @@ export class Simulation {
     for (const node of this.nodes) node.group = groupOf(node.index)
     for (const node of this.nodes) {
       if (!node.alive) continue
-      for (const peer of [...node.connections]) {
+      for (const [peer, life] of [...node.connections]) {
         if (this.nodeAt(peer).group === node.group) continue
-        node.connections.delete(peer)
-        this.push({ timeMs: this.nowMs + this.linkLatency(node.index, peer), seq: 0, kind: 'failure', node: node.index, incarnation: node.incarnation, peer })
+        this.push({
+          timeMs: this.nowMs + this.linkLatency(node.index, peer),
+          seq: 0,
+          kind: 'failure',
+          node: node.index,
+          incarnation: node.incarnation,
+          peer,
+          peerIncarnation: life,
+        })
       }
     }
   }
@@ -276,13 +319,28 @@ export class Simulation {
       case 'deliver': {
         if (MEMBERSHIP_TYPES.has(event.message.type)) this.membershipInFlight--
         const target = this.nodes[event.to] as SimNode
-        if (!target.alive) {
-          this.reportFailure(event.from, event.to)
+        const sender = this.nodes[event.from] as SimNode
+        if (!target.alive || target.incarnation !== event.toIncarnation) {
+          // Sent to a life that has ended: lost; the sender (if still that life) learns it.
+          if (sender.alive && sender.incarnation === event.fromIncarnation) this.reportFailure(event.from, event.to)
           return
         }
-        target.connections.add(event.from)
+        const held = target.connections.get(event.from)
+        if (held === undefined || held < event.fromIncarnation) target.connections.set(event.from, event.fromIncarnation)
         target.messagesReceived++
-        this.step(target, { type: 'message', from: (this.nodes[event.from] as SimNode).id, topic: event.topic, message: event.message })
+        this.step(target, { type: 'message', from: sender.id, topic: event.topic, message: event.message })
+        if (sender.incarnation !== event.fromIncarnation) {
+          // The sender's life that sent this has ended: the connection it came over resets.
+          this.push({
+            timeMs: this.nowMs + this.linkLatency(event.from, event.to),
+            seq: 0,
+            kind: 'failure',
+            node: event.to,
+            incarnation: target.incarnation,
+            peer: event.from,
+            peerIncarnation: event.fromIncarnation,
+          })
+        }
         return
       }
       case 'timer': {
@@ -294,6 +352,7 @@ export class Simulation {
       case 'failure': {
         const target = this.nodes[event.node] as SimNode
         if (!target.alive || target.incarnation !== event.incarnation) return
+        if (event.peerIncarnation !== undefined && target.connections.get(event.peer) !== event.peerIncarnation) return
         target.connections.delete(event.peer)
         this.step(target, { type: 'peerDisconnected', peer: (this.nodes[event.peer] as SimNode).id })
         return
@@ -353,12 +412,28 @@ export class Simulation {
       this.reportFailure(node.index, to)
       return
     }
+    const held = node.connections.get(to)
+    if (held !== undefined && held !== target.incarnation) {
+      // The connection leads to an earlier life of `to`: the send fails.
+      this.reportFailure(node.index, to)
+      return
+    }
     if (this.lossRate > 0 && this.rng.nextFloat() < this.lossRate) return
-    node.connections.add(to)
+    node.connections.set(to, target.incarnation)
     let delayMs = this.linkLatency(node.index, to)
     if (this.jitterMs > 0) delayMs += this.rng.nextFloat() * this.jitterMs
     if (MEMBERSHIP_TYPES.has(message.type)) this.membershipInFlight++
-    this.push({ timeMs: this.nowMs + delayMs, seq: 0, kind: 'deliver', from: node.index, to, topic, message })
+    this.push({
+      timeMs: this.nowMs + delayMs,
+      seq: 0,
+      kind: 'deliver',
+      from: node.index,
+      fromIncarnation: node.incarnation,
+      to,
+      toIncarnation: target.incarnation,
+      topic,
+      message,
+    })
   }
 
   /** `from` learns, one round trip later, that its link to `to` failed. */

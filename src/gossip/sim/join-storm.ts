@@ -1,0 +1,128 @@
+/**
+ * S6 of shared/bench/method.md: a join storm. One contact node is alone in the topic;
+ * `joiners` nodes join through it, at random moments within one membership round.
+ * Nothing else happens: nobody calls `join` again. At every round boundary the overlay
+ * must have no island (a component other than the largest) of 3 or more nodes, and by
+ * the end every node must be in one component (isolated nodes re-join by themselves)
+ * with symmetric views, and a broadcast must reach every node.
+ */
+import { overlaySummary, type OverlaySummary } from './metrics.js'
+import { membershipRoundMs } from './rounds.js'
+import { PAYLOAD, check, type Check, type ScenarioOptions } from './scenarios.js'
+import { Simulation, SIM_TOPIC, type SimNode } from './simulation.js'
+
+export interface JoinStormOptions extends ScenarioOptions {
+  /** Rounds to watch after the storm round. @default 6 */
+  rounds?: number
+}
+
+export interface JoinStormResult {
+  scenario: 's6'
+  nodes: number
+  seed: number
+  roundMs: number
+  /** Largest island (component other than the largest) at each round boundary. */
+  largestIslandPerRound: number[]
+  componentsPerRound: number[]
+  /** Nodes with an empty active view at each round boundary. */
+  isolatedPerRound: number[]
+  /** First round boundary with one component; null if never. */
+  roundsToOneComponent: number | null
+  reliability: number
+  overlay: OverlaySummary
+  virtualMs: number
+  steps: number
+  checks: Check[]
+  replay: string
+}
+
+export function joinStormReplay(nodes: number, seed: number): string {
+  return `npm run bench:sim -- --scenario join-storm --nodes ${nodes} --seed ${seed}`
+}
+
+/** Sizes of the overlay's components, largest first. */
+export function componentSizes(nodes: readonly SimNode[], topic = SIM_TOPIC): number[] {
+  const parent = new Int32Array(nodes.length)
+  for (let i = 0; i < parent.length; i++) parent[i] = i
+  const find = (x: number): number => {
+    while (parent[x] !== x) {
+      parent[x] = parent[parent[x] as number] as number
+      x = parent[x] as number
+    }
+    return x
+  }
+  for (const node of nodes) {
+    if (!node.alive) continue
+    for (const peer of node.state.topic(topic)?.membership.active ?? []) {
+      const other = nodes[Number(peer)]
+      if (other === undefined || !other.alive) continue
+      parent[find(node.index)] = find(other.index)
+    }
+  }
+  const sizes = new Map<number, number>()
+  for (const node of nodes) if (node.alive) sizes.set(find(node.index), (sizes.get(find(node.index)) ?? 0) + 1)
+  return [...sizes.values()].sort((a, b) => b - a)
+}
+
+export function runJoinStorm(options: JoinStormOptions): JoinStormResult {
+  const sim = new Simulation({
+    seed: options.seed,
+    config: options.config,
+    checkInvariants: options.checkInvariants ?? true,
+    replayCommand: joinStormReplay(options.nodes, options.seed),
+  })
+  const roundMs = membershipRoundMs(options.config)
+  const rounds = options.rounds ?? 6
+  sim.addNodes(options.nodes + 1)
+  sim.join(0, [])
+  for (let i = 1; i <= options.nodes; i++) sim.at(sim.random.int(roundMs), () => sim.join(i, [0]))
+
+  const largestIslandPerRound: number[] = []
+  const componentsPerRound: number[] = []
+  const isolatedPerRound: number[] = []
+  for (let k = 1; k <= rounds + 1; k++) {
+    sim.runUntil(k * roundMs)
+    const sizes = componentSizes(sim.nodes)
+    componentsPerRound.push(sizes.length)
+    largestIslandPerRound.push(sizes[1] ?? 0)
+    let isolated = 0
+    for (const node of sim.nodes) if ((node.state.topic(SIM_TOPIC)?.membership.active.size ?? 0) === 0) isolated++
+    isolatedPerRound.push(isolated)
+  }
+  sim.runUntilMembershipQuiet(60_000)
+  const id = sim.broadcast(sim.random.int(sim.nodes.length), PAYLOAD)
+  sim.runUntilDelivered(5_000, [id])
+  const reliability = sim.log.get(id)?.reliability(sim.nodes) ?? 0
+  const overlay = overlaySummary(sim.nodes)
+  const firstOne = componentsPerRound.findIndex((c) => c === 1)
+  // Boundary 1 closes the storm round itself, with the last JOINs still in flight (their
+  // FORWARD_JOIN walks briefly leave chains of new nodes apart); from boundary 2 on every
+  // join has had a full round to settle.
+  const largestIsland = Math.max(...largestIslandPerRound.slice(1))
+  const checks: Check[] = [
+    check('no island of 3 or more nodes from one round after the storm on', largestIsland < 3, `largest island per round ${largestIslandPerRound.join(' ')}`),
+    check(
+      'isolated nodes re-join by themselves: one component at the end',
+      overlay.components === 1,
+      `components per round ${componentsPerRound.join(' ')}, isolated per round ${isolatedPerRound.join(' ')}`,
+    ),
+    check('100 % of active links symmetric once quiet', overlay.symmetricLinkShare === 1, `${(overlay.symmetricLinkShare * 100).toFixed(3)} %`),
+    check('a broadcast reaches every node', reliability === 1, `reliability ${reliability}`),
+  ]
+  return {
+    scenario: 's6',
+    nodes: options.nodes,
+    seed: options.seed,
+    roundMs,
+    largestIslandPerRound,
+    componentsPerRound,
+    isolatedPerRound,
+    roundsToOneComponent: firstOne < 0 ? null : firstOne + 1,
+    reliability,
+    overlay,
+    virtualMs: sim.nowMs,
+    steps: sim.steps,
+    checks,
+    replay: joinStormReplay(options.nodes, options.seed),
+  }
+}

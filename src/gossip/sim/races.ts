@@ -1,0 +1,134 @@
+/**
+ * S7 of shared/bench/method.md: stale DISCONNECT / NEIGHBOR-reply races under reordered
+ * delivery.
+ *
+ * Every message gets an extra uniform delay in [0, jitterMs) (300 ms by default, so a
+ * NEIGHBOR round trip can outlast the 500 ms request timeout and replies arrive late),
+ * which reorders messages on a link. From a steady state, one race-provoking fault per
+ * 100 ms for `rounds` membership rounds, chosen by the seed:
+ * - restart: a node crashes and comes back with the same id and fresh state within
+ *   200 ms (messages of its earlier life are still in flight; its old neighbors ask
+ *   it back);
+ * - rejoin: a node leaves (DISCONNECT, leaving) and at once joins again through a
+ *   random node (the new JOIN races the goodbye);
+ * - crash: a node crashes for good (its peers must drop it from every view).
+ * Then the faults stop; after six quiet rounds every active view must be symmetric,
+ * hold no crashed peer, form one component, and carry a broadcast to every node.
+ */
+import { steadyNetwork } from './crash.js'
+import { overlaySummary, type OverlaySummary } from './metrics.js'
+import { membershipRoundMs } from './rounds.js'
+import { PAYLOAD, check, type Check, type ScenarioOptions } from './scenarios.js'
+import { SIM_TOPIC, type Simulation } from './simulation.js'
+
+export interface RacesOptions extends ScenarioOptions {
+  /** Membership rounds with faults. @default 6 */
+  rounds?: number
+  /** Faults per second. @default 10 */
+  faultsPerSecond?: number
+}
+
+export interface RacesResult {
+  scenario: 's7'
+  nodes: number
+  seed: number
+  jitterMs: number
+  faults: { restart: number; rejoin: number; crash: number }
+  /** Membership replies that arrived after their request timed out, or matched none. */
+  staleReplies: number
+  overlay: OverlaySummary
+  /** Pending requests to crashed peers at the end. */
+  deadPending: number
+  reliability: number
+  virtualMs: number
+  steps: number
+  checks: Check[]
+  replay: string
+}
+
+/**
+ * Quiet rounds before the checks: each node probes one active peer per round (round
+ * robin over 5), so within 6 rounds every link has been probed from the side that holds it.
+ */
+const QUIET_ROUNDS = 6
+
+export function racesReplay(nodes: number, seed: number): string {
+  return `npm run bench:sim -- --scenario races --nodes ${nodes} --seed ${seed}`
+}
+
+function randomLive(sim: Simulation, except = -1): number | undefined {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const index = sim.random.int(sim.nodes.length)
+    if (index !== except && sim.nodes[index]?.alive === true) return index
+  }
+  return undefined
+}
+
+export function runStaleRaces(options: RacesOptions): RacesResult {
+  const jitterMs = options.jitterMs ?? 300
+  const sim = steadyNetwork({ ...options, jitterMs }, 's7', racesReplay(options.nodes, options.seed))
+  const roundMs = membershipRoundMs(options.config)
+  const rounds = options.rounds ?? 6
+  const stepMs = 1_000 / (options.faultsPerSecond ?? 10)
+  const faults = { restart: 0, rejoin: 0, crash: 0 }
+  const repliesBefore = sim.sentByType.get('neighborReply') ?? 0
+  const start = sim.nowMs
+  for (let t = stepMs; t <= rounds * roundMs; t += stepMs) {
+    sim.runUntil(start + t)
+    const node = randomLive(sim)
+    const contact = node === undefined ? undefined : randomLive(sim, node)
+    if (node === undefined || contact === undefined) break
+    const kind = sim.random.int(10)
+    if (kind < 5) {
+      faults.restart++
+      sim.crash(node)
+      sim.at(sim.nowMs + 1 + sim.random.int(200), () => {
+        const via = randomLive(sim, node) ?? contact
+        sim.restart(node, [via])
+      })
+    } else if (kind < 9) {
+      faults.rejoin++
+      sim.command(node, SIM_TOPIC, { type: 'quit' })
+      sim.join(node, [contact])
+    } else {
+      faults.crash++
+      sim.crash(node)
+    }
+  }
+  sim.runFor(QUIET_ROUNDS * roundMs)
+  sim.runUntilMembershipQuiet(60_000)
+  const overlay = overlaySummary(sim.nodes)
+  let deadPending = 0
+  for (const node of sim.nodes) {
+    if (!node.alive) continue
+    for (const peer of node.state.topic(SIM_TOPIC)?.membership.pending.keys() ?? []) {
+      if (sim.nodes[Number(peer)]?.alive !== true) deadPending++
+    }
+  }
+  const sender = randomLive(sim) ?? 0
+  const id = sim.broadcast(sender, PAYLOAD)
+  sim.runUntilDelivered(5_000, [id])
+  const reliability = sim.log.get(id)?.reliability(sim.nodes) ?? 0
+  const staleReplies = (sim.sentByType.get('neighborReply') ?? 0) - repliesBefore
+  const checks: Check[] = [
+    check('views end symmetric', overlay.symmetricLinkShare === 1, `${(overlay.symmetricLinkShare * 100).toFixed(3)} % symmetric`),
+    check('no dead peers in active views', overlay.deadActiveLinks === 0, `${overlay.deadActiveLinks} links to crashed nodes`),
+    check('one component', overlay.components === 1, `${overlay.components} components`),
+    check('a broadcast reaches every node', reliability === 1, `reliability ${reliability}`),
+  ]
+  return {
+    scenario: 's7',
+    nodes: options.nodes,
+    seed: options.seed,
+    jitterMs,
+    faults,
+    staleReplies,
+    overlay,
+    deadPending,
+    reliability,
+    virtualMs: sim.nowMs,
+    steps: sim.steps,
+    checks,
+    replay: racesReplay(options.nodes, options.seed),
+  }
+}
