@@ -11,8 +11,11 @@ export class CliProcess {
   private readonly child: ChildProcessWithoutNullStreams
   private buffer = ''
 
-  constructor(args: readonly string[]) {
-    this.child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, DEBUG: '' } })
+  /** Runs `hearsay args`; with `netns`, inside that network namespace (`ip netns exec`). */
+  constructor(args: readonly string[], netns?: string) {
+    const [command, argv] =
+      netns === undefined ? [process.execPath, [BIN, ...args]] : ['ip', ['netns', 'exec', netns, process.execPath, BIN, ...args]]
+    this.child = spawn(command, argv, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, DEBUG: '' } })
     this.child.stdout.setEncoding('utf8')
     this.child.stdout.on('data', (chunk: string) => {
       this.buffer += chunk
