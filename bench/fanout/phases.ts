@@ -59,17 +59,12 @@ export async function setup(swarm: SwarmDriver, config: FanoutConfig): Promise<{
 
 let nextMessageNumber = 0
 
-/** Sequential: each message waits until everyone has it (or the timeout). */
-export async function sequential(swarm: SwarmDriver, config: FanoutConfig, count: number): Promise<PhaseFigures> {
+/** Runs one phase with a fresh delivery log and measures its bytes, CPU and wall time. */
+async function measured(swarm: SwarmDriver, run: (log: DeliveryLog) => Promise<void>): Promise<PhaseFigures> {
   const log = new DeliveryLog(swarm.size)
   swarm.setLog(log)
   const [bytesStart, cpuStart, wallStart] = [await swarm.wireBytes(), await swarm.cpuMs(), performance.now()]
-  for (let i = 0; i < count; i++) {
-    const messageNumber = nextMessageNumber++
-    log.expect(messageNumber)
-    await swarm.broadcast(swarm.pickSender(), messageNumber)
-    await log.complete(messageNumber, config.messageTimeoutMs)
-  }
+  await run(log)
   const figures = log.figures({
     wireBytes: (await swarm.wireBytes()) - bytesStart,
     cpuMs: (await swarm.cpuMs()) - cpuStart,
@@ -79,26 +74,30 @@ export async function sequential(swarm: SwarmDriver, config: FanoutConfig, count
   return figures
 }
 
-/** Burst: `count` messages at `rate` per second without waiting; then up to 5 s to finish. */
-export async function burst(swarm: SwarmDriver, config: FanoutConfig, count: number): Promise<PhaseFigures> {
-  const log = new DeliveryLog(swarm.size)
-  swarm.setLog(log)
-  const [bytesStart, cpuStart, wallStart] = [await swarm.wireBytes(), await swarm.cpuMs(), performance.now()]
-  const intervalMs = 1000 / config.rate
-  for (let i = 0; i < count; i++) {
-    const due = wallStart + i * intervalMs
-    const waitMs = due - performance.now()
-    if (waitMs > 1) await new Promise((resolve) => setTimeout(resolve, waitMs))
-    const messageNumber = nextMessageNumber++
-    log.expect(messageNumber)
-    void swarm.broadcast(swarm.pickSender(), messageNumber)
-  }
-  await until(() => log.allComplete(), 5_000, 'burst delivery').catch(() => undefined)
-  const figures = log.figures({
-    wireBytes: (await swarm.wireBytes()) - bytesStart,
-    cpuMs: (await swarm.cpuMs()) - cpuStart,
-    wallMs: performance.now() - wallStart,
+/** Sequential: each message waits until everyone has it (or the timeout). */
+export function sequential(swarm: SwarmDriver, config: FanoutConfig, count: number): Promise<PhaseFigures> {
+  return measured(swarm, async (log) => {
+    for (let i = 0; i < count; i++) {
+      const messageNumber = nextMessageNumber++
+      log.expect(messageNumber)
+      await swarm.broadcast(swarm.pickSender(), messageNumber)
+      await log.complete(messageNumber, config.messageTimeoutMs)
+    }
   })
-  swarm.setLog(undefined)
-  return figures
+}
+
+/** Burst: `count` messages at `rate` per second without waiting; then up to 5 s to finish. */
+export function burst(swarm: SwarmDriver, config: FanoutConfig, count: number): Promise<PhaseFigures> {
+  return measured(swarm, async (log) => {
+    const startMs = performance.now()
+    const intervalMs = 1000 / config.rate
+    for (let i = 0; i < count; i++) {
+      const waitMs = startMs + i * intervalMs - performance.now()
+      if (waitMs > 1) await new Promise((resolve) => setTimeout(resolve, waitMs))
+      const messageNumber = nextMessageNumber++
+      log.expect(messageNumber)
+      void swarm.broadcast(swarm.pickSender(), messageNumber)
+    }
+    await until(() => log.allComplete(), 5_000, 'burst delivery').catch(() => undefined)
+  })
 }
