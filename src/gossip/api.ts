@@ -212,7 +212,7 @@ export class Node {
     for (const peer of peers) this.addPeer(peer)
     const handle = new Topic(this, topicId, this.internals.eventBufferSize)
     this.topics.set(topicId, handle)
-    this.driver.command(topicId, { type: 'join', peers: peers.map((p) => ({ id: p.id })) })
+    this.driver.command(topicId, { type: 'join', peers: peers.map(peerInfoOf) })
     return handle
   }
 
@@ -327,7 +327,7 @@ export class Topic {
     if (this.left) throw new HearsayError('ERR_TOPIC_LEFT', 'the topic was left')
     const others = peers.filter((p) => p.id !== this.node.id)
     for (const peer of others) this.node.addPeer(peer)
-    this.node.runCommand(this.id, { type: 'join', peers: others.map((p) => ({ id: p.id })) })
+    this.node.runCommand(this.id, { type: 'join', peers: others.map(peerInfoOf) })
   }
 
   /** Current neighbors (active view). */
@@ -431,6 +431,14 @@ export class Topic {
     this.node.runCommand(this.id, { type: 'broadcast', content: envelope, scope, id })
     return id
   }
+}
+
+/**
+ * A bootstrap peer as the protocol passes it on: with its addresses as peer data, so
+ * nodes that hear of it through us (shuffles, passive views) can dial it too.
+ */
+function peerInfoOf(peer: NodeAddr): { id: string; data: Uint8Array } {
+  return { id: peer.id, data: encodeAddrs(validAddrs(peer.addrs)) }
 }
 
 /** Accepts a topic id as 64 hex chars or 32 bytes. */

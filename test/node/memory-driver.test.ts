@@ -81,6 +81,27 @@ describe('the driver over the in-memory transport with a virtual clock', () => {
     expect(topicA.neighbors()).toEqual([b.id])
   })
 
+  it('a quiet swarm stays whole over two minutes of repair ticks, link probes and shuffles (every address is known)', async () => {
+    const clock = new VirtualClock()
+    nodes = await memoryNodes(8, clock)
+    const topics = joinAll(nodes, TOPIC_A)
+    await run(clock, 2_000)
+    const before = topics.map((t) => t.neighbors().sort())
+    await run(clock, 120_000, 250)
+    for (const node of nodes) expect(node.stats()).toMatchObject({ badFrames: 0, forgedDropped: 0, dialsFailed: 0 })
+    topics.forEach((topic, i) => {
+      expect(topic.neighbors().length).toBeGreaterThan(0)
+      // Symmetric: every neighbor holds us too.
+      for (const peer of topic.neighbors()) expect(topics[nodes.findIndex((n) => n.id === peer)]?.neighbors()).toContain(nodes[i]?.id)
+    })
+    // Views only grow while nodes top them up from their passive views: no link is lost.
+    topics.forEach((topic, i) => expect(topic.neighbors()).toEqual(expect.arrayContaining(before[i] ?? [])))
+    const inboxes = topics.map((t) => new Inbox(t))
+    await topics[0]!.broadcast(text('still whole'))
+    await run(clock, 200)
+    inboxes.slice(1).forEach((inbox) => expect(inbox.count('still whole')).toBe(1))
+  })
+
   it('close() stops every protocol timer', async () => {
     const clock = new VirtualClock()
     nodes = await memoryNodes(2, clock)
