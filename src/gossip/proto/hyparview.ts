@@ -97,6 +97,13 @@ export class HyParView {
   private repairTicks = 0
   private linkCheckCursor = 0
   /**
+   * Passive peers we failed to reach -> repair tick of the failure. Shuffles do not
+   * bring them back into the passive view for one shuffle period (two survivors would
+   * otherwise hand a crashed peer back and forth forever, and never see their passive
+   * views run dry). A message from the peer clears it. Capacity: `passiveViewCapacity`.
+   */
+  private readonly failed = new Map<PeerId, number>()
+  /**
    * Healthy peers pushed out of the full passive view, newest last; poured back into
    * the passive view when it runs dry (a mass failure purged it), so a survivor has
    * more peers to try. Capacity: `passiveBacklogCapacity` (oldest forgotten first).
@@ -161,6 +168,7 @@ export class HyParView {
 
   handleMessage(from: PeerId, message: MembershipMessage): void {
     if (from === this.me) return
+    this.failed.delete(from)
     this.dispatch(from, message)
     this.forgetIfUnused(from)
   }
@@ -190,6 +198,7 @@ export class HyParView {
    */
   checkNeighbor(from: PeerId): boolean {
     if (this.active.has(from)) return true
+    this.failed.delete(from)
     // Awaiting its reply: it may have accepted already (its reply overtaken), so no.
     if (this.pending.has(from)) return false
     if (from !== this.me) this.send(from, { type: 'disconnect', seq: this.nextSeq(), alive: true })
@@ -203,6 +212,9 @@ export class HyParView {
     if (request !== undefined) {
       this.pending.delete(peer)
       this.dropPassive(peer)
+      this.rememberFailed(peer)
+      // A bootstrap peer we could not reach (a partition, say): keep asking it.
+      if (request.kind === 'join') this.rememberLost(peer)
     }
     if (this.active.delete(peer)) {
       this.io.neighborDown(peer, 'connectionLost')
@@ -225,8 +237,13 @@ export class HyParView {
         if (request === undefined || request.requestId !== timer.requestId) return
         this.pending.delete(timer.peer)
         this.lastSeqFrom.delete(timer.peer)
-        if (request.kind === 'neighbor') this.dropPassive(timer.peer)
-        else this.forgetIfUnused(timer.peer)
+        if (request.kind === 'neighbor') {
+          this.dropPassive(timer.peer)
+          this.rememberFailed(timer.peer)
+        } else {
+          this.rememberLost(timer.peer)
+          this.forgetIfUnused(timer.peer)
+        }
         return this.refill()
       }
     }
@@ -397,15 +414,19 @@ export class HyParView {
   private repair(): void {
     this.repairTicks++
     this.rejectedSinceRepair.clear()
+    this.expireFailed()
     this.checkLinks()
-    this.retryLost()
-    if (this.passive.size === 0 && this.active.size < this.config.activeViewCapacity) this.restoreBacklog()
-    if (this.passive.size === 0 && this.pending.size === 0 && this.active.size < this.config.activeViewCapacity) {
-      // Drained (or left in a small island with nobody else to ask): re-join through
-      // the bootstrap peers, whose FORWARD_JOIN walks reach the rest of the overlay.
+    if (this.passive.size === 0) this.restoreBacklog()
+    const drained = this.passive.size === 0 && this.pending.size === 0
+    if (drained) {
+      // No backup peer left: the views drained, or the node sits in a small island
+      // whose members know nobody else (a full one too: its passive views stay empty,
+      // as its shuffles never leave it). Re-join through the bootstrap peers that are
+      // not neighbors already; their FORWARD_JOIN walks reach the rest of the overlay.
       this.sendJoins(this.known)
-      if (this.active.size === 0) return
     }
+    this.retryLost()
+    if (drained && this.active.size === 0) return
     this.refill()
     // Still short of neighbors and no untried passive peer left: learn new ones now
     // instead of waiting for the next periodic shuffle.
@@ -473,6 +494,8 @@ export class HyParView {
 
   private addPassiveInfo(peer: PeerInfo, evictFirst: readonly PeerId[]): void {
     if (peer.id === this.me || this.active.has(peer.id) || this.passive.has(peer.id)) return
+    // Second-hand news of a peer we just failed to reach: it is most likely gone.
+    if (this.failed.has(peer.id)) return
     if (peer.data !== undefined) this.learnData(peer.id, peer.data)
     this.addPassive(peer.id, evictFirst)
   }
@@ -527,6 +550,20 @@ export class HyParView {
     for (let i = 0; i < count; i++) {
       this.linkCheckCursor = (this.linkCheckCursor + 1) % peers.length
       this.io.probe(peers[this.linkCheckCursor] as PeerId)
+    }
+  }
+
+  private rememberFailed(peer: PeerId): void {
+    this.failed.delete(peer)
+    this.failed.set(peer, this.repairTicks)
+    if (this.failed.size > this.config.passiveViewCapacity) this.failed.delete(this.failed.keys().next().value as PeerId)
+  }
+
+  private expireFailed(): void {
+    const periodTicks = Math.ceil(this.config.shuffleIntervalMs / this.config.repairIntervalMs)
+    for (const [peer, tick] of this.failed) {
+      if (this.repairTicks - tick <= periodTicks) break
+      this.failed.delete(peer)
     }
   }
 
@@ -596,6 +633,22 @@ export class HyParView {
     this.lastSeqFrom.delete(peer)
     if (this.passive.has(peer) || this.lost.has(peer) || this.known.includes(peer) || this.backlog.includes(peer)) return
     this.peerDataById.delete(peer)
+  }
+
+  /**
+   * Every peer this node knows of and could reach out to: views, pending requests,
+   * bootstrap peers, lost neighbors and the passive backlog (for the simulator's
+   * "can this node still be found at all" analysis).
+   */
+  knownPeers(): Set<PeerId> {
+    return new Set([
+      ...this.active,
+      ...this.passive,
+      ...this.pending.keys(),
+      ...this.known,
+      ...this.lost.keys(),
+      ...this.backlog,
+    ])
   }
 
   /** Sizes of the internal maps, for cap assertions in tests. */

@@ -327,6 +327,9 @@ export class Plumtree {
         }
         this.missing.set(id, entry)
       }
+      // One slot per peer and id: a peer repeating an id cannot fill the announcer list
+      // and push out the others (it would be grafted again and again instead).
+      if (entry.announcers.some((a) => a.peer === from)) continue
       if (
         entry.announcers.length >= this.config.maxAnnouncersPerId ||
         this.missingTotal >= this.config.maxMissingTotal
@@ -456,15 +459,29 @@ export class Plumtree {
   }
 
   /** Sizes of the capped structures, for cap assertions in tests. */
-  sizes(): { seen: number; cache: number; missingIds: number; missingTotal: number; lazyQueued: number } {
+  sizes(): {
+    seen: number
+    cache: number
+    missingIds: number
+    missingTotal: number
+    lazyQueued: number
+    /** Most announcers held for one missing id. */
+    maxAnnouncers: number
+    /** Grafted ids still timed for the adaptive graft wait. */
+    graftTimings: number
+  } {
     let lazyQueued = 0
     for (const queue of this.lazyQueues.values()) lazyQueued = Math.max(lazyQueued, queue.length)
+    let maxAnnouncers = 0
+    for (const entry of this.missing.values()) maxAnnouncers = Math.max(maxAnnouncers, entry.announcers.length)
     return {
       seen: this.seen.size,
       cache: this.cache.size,
       missingIds: this.missing.size,
       missingTotal: this.missingTotal,
       lazyQueued,
+      maxAnnouncers,
+      graftTimings: this.graftedAnnouncedAt.size,
     }
   }
 }

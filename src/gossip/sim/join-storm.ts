@@ -6,10 +6,10 @@
  * the end every node must be in one component (isolated nodes re-join by themselves)
  * with symmetric views, and a broadcast must reach every node.
  */
-import { overlaySummary, type OverlaySummary } from './metrics.js'
+import { componentSizes, overlaySummary, type OverlaySummary } from './metrics.js'
 import { membershipRoundMs } from './rounds.js'
 import { PAYLOAD, check, type Check, type ScenarioOptions } from './scenarios.js'
-import { Simulation, SIM_TOPIC, type SimNode } from './simulation.js'
+import { Simulation, SIM_TOPIC } from './simulation.js'
 
 export interface JoinStormOptions extends ScenarioOptions {
   /** Rounds to watch after the storm round. @default 6 */
@@ -38,30 +38,6 @@ export interface JoinStormResult {
 
 export function joinStormReplay(nodes: number, seed: number): string {
   return `npm run bench:sim -- --scenario join-storm --nodes ${nodes} --seed ${seed}`
-}
-
-/** Sizes of the overlay's components, largest first. */
-export function componentSizes(nodes: readonly SimNode[], topic = SIM_TOPIC): number[] {
-  const parent = new Int32Array(nodes.length)
-  for (let i = 0; i < parent.length; i++) parent[i] = i
-  const find = (x: number): number => {
-    while (parent[x] !== x) {
-      parent[x] = parent[parent[x] as number] as number
-      x = parent[x] as number
-    }
-    return x
-  }
-  for (const node of nodes) {
-    if (!node.alive) continue
-    for (const peer of node.state.topic(topic)?.membership.active ?? []) {
-      const other = nodes[Number(peer)]
-      if (other === undefined || !other.alive) continue
-      parent[find(node.index)] = find(other.index)
-    }
-  }
-  const sizes = new Map<number, number>()
-  for (const node of nodes) if (node.alive) sizes.set(find(node.index), (sizes.get(find(node.index)) ?? 0) + 1)
-  return [...sizes.values()].sort((a, b) => b - a)
 }
 
 export function runJoinStorm(options: JoinStormOptions): JoinStormResult {

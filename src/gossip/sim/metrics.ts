@@ -288,3 +288,74 @@ export function floodLdh(
   }
   return ldh
 }
+
+/**
+ * Sizes of the components formed by the live nodes' active views, largest first;
+ * `include` restricts them to some nodes (links to others are ignored).
+ */
+export function componentSizes(
+  nodes: readonly SimNode[],
+  include: (node: SimNode) => boolean = () => true,
+  topic = SIM_TOPIC,
+): number[] {
+  const parent = new Int32Array(nodes.length)
+  for (let i = 0; i < parent.length; i++) parent[i] = i
+  const find = (x: number): number => {
+    while (parent[x] !== x) {
+      parent[x] = parent[parent[x] as number] as number
+      x = parent[x] as number
+    }
+    return x
+  }
+  const member = (node: SimNode | undefined): node is SimNode => node !== undefined && node.alive && include(node)
+  for (const node of nodes) {
+    if (!member(node)) continue
+    for (const peer of node.state.topic(topic)?.membership.active ?? []) {
+      const other = nodes[Number(peer)]
+      if (!member(other)) continue
+      parent[find(node.index)] = find(other.index)
+    }
+  }
+  const sizes = new Map<number, number>()
+  for (const node of nodes) if (member(node)) sizes.set(find(node.index), (sizes.get(find(node.index)) ?? 0) + 1)
+  return [...sizes.values()].sort((a, b) => b - a)
+}
+
+/**
+ * Live nodes that no protocol could bring back: outside the largest component of the
+ * "knows of" graph (an edge wherever a live node holds a live peer in any view, pending
+ * request, bootstrap list, lost list or backlog, taken both ways). Such a node knows no
+ * live member and no live member knows it; a fresh ticket is the only way back.
+ */
+export function strandedNodes(nodes: readonly SimNode[], topic = SIM_TOPIC): Set<number> {
+  const parent = new Int32Array(nodes.length)
+  for (let i = 0; i < parent.length; i++) parent[i] = i
+  const find = (x: number): number => {
+    while (parent[x] !== x) {
+      parent[x] = parent[parent[x] as number] as number
+      x = parent[x] as number
+    }
+    return x
+  }
+  for (const node of nodes) {
+    if (!node.alive) continue
+    for (const peer of node.state.topic(topic)?.membership.knownPeers() ?? []) {
+      const other = nodes[Number(peer)]
+      if (other === undefined || !other.alive) continue
+      parent[find(node.index)] = find(other.index)
+    }
+  }
+  const sizes = new Map<number, number>()
+  for (const node of nodes) if (node.alive) sizes.set(find(node.index), (sizes.get(find(node.index)) ?? 0) + 1)
+  let largestRoot = -1
+  let largest = 0
+  for (const [root, size] of sizes) {
+    if (size > largest) {
+      largest = size
+      largestRoot = root
+    }
+  }
+  const stranded = new Set<number>()
+  for (const node of nodes) if (node.alive && find(node.index) !== largestRoot) stranded.add(node.index)
+  return stranded
+}

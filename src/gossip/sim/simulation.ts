@@ -123,8 +123,8 @@ export class Simulation {
   private readonly rng: SeededRng
   private readonly minLatencyMs: number
   private readonly latencySpanMs: number
-  private readonly jitterMs: number
-  private readonly lossRate: number
+  private jitterMs: number
+  private lossRate: number
   private readonly check: boolean
   private membershipInFlight = 0
 
@@ -253,9 +253,25 @@ export class Simulation {
     }
   }
 
+  /** Changes message loss and jitter from now on (messages in flight keep their delay). */
+  setLinkFaults(faults: { lossRate?: number; jitterMs?: number }): void {
+    if (faults.lossRate !== undefined) this.lossRate = faults.lossRate
+    if (faults.jitterMs !== undefined) this.jitterMs = faults.jitterMs
+  }
+
   /** Removes every partition. */
   heal(): void {
     for (const node of this.nodes) node.group = 0
+  }
+
+  /**
+   * Sends `message` from `from` to `to` as if `from`'s core had asked for it (a
+   * misbehaving peer, scripted by a scenario); `from`'s own state never sees it.
+   */
+  sendAs(from: number, to: number, message: TopicMessage, topic: TopicId = SIM_TOPIC): void {
+    const sender = this.nodeAt(from)
+    if (!sender.alive) throw new HearsayError('ERR_SIMULATION', `node ${from} is not alive`)
+    this.send(sender, to, topic, message)
   }
 
   /** Runs `fn` at virtual time `atMs` (scenario scripting). */

@@ -1,0 +1,69 @@
+import { describe as suite, expect, it } from 'vitest'
+import { Harness, describe, messageId } from '../helpers/core.js'
+import type { GossipMessage } from '../../src/gossip/proto/messages.js'
+
+const content = new Uint8Array([1, 2, 3])
+function gossip(id: number, round: number): GossipMessage {
+  return { type: 'gossip', id: messageId(id), content, round, scope: 'swarm' }
+}
+
+suite('Plumtree: announcing recent messages to a new neighbor', () => {
+  it('a neighbor that comes up is told (IHAVE) of the messages of the last neighborUpAnnounceMs, newest first', () => {
+    const node = new Harness().withNeighbors('a')
+    node.receive('a', gossip(1, 0))
+    node.nowMs = 4_000
+    node.receive('a', gossip(2, 3))
+    node.nowMs = 12_000
+    node.receive('a', gossip(3, 1))
+    node.fire({ kind: 'ihaveDispatch' })
+    node.receive('n', { type: 'join', seq: 1 })
+    const ihave = node.fire({ kind: 'ihaveDispatch' }).find((a) => a.type === 'send' && a.to === 'n')
+    // Message 1 is 12 s old (window 10 s); 3 then 2, newest first, with their rounds.
+    expect(ihave?.type === 'send' && ihave.message).toEqual({
+      type: 'ihave',
+      entries: [
+        { id: messageId(3), round: 2 },
+        { id: messageId(2), round: 4 },
+      ],
+    })
+  })
+
+  it('a neighbor that has them ignores the announcement', () => {
+    const node = new Harness().withNeighbors('a', 'b')
+    node.receive('a', gossip(1, 0))
+    node.receive('b', gossip(1, 0))
+    expect(describe(node.receive('b', { type: 'ihave', entries: [{ id: messageId(1), round: 1 }] }))).toEqual([])
+  })
+
+  it('neighborUpAnnounceMs = 0 turns it off', () => {
+    const node = new Harness('me', { broadcast: { neighborUpAnnounceMs: 0 } }).withNeighbors('a')
+    node.receive('a', gossip(1, 0))
+    node.fire({ kind: 'ihaveDispatch' })
+    node.receive('n', { type: 'join', seq: 1 })
+    expect(describe(node.fire({ kind: 'ihaveDispatch' }))).toEqual([])
+  })
+
+  it('announces at most one IHAVE message worth of ids', () => {
+    const node = new Harness('me', { broadcast: { maxIHaveEntriesPerMessage: 4 } }).withNeighbors('a')
+    for (let i = 0; i < 10; i++) node.receive('a', gossip(i, 0))
+    node.fire({ kind: 'ihaveDispatch' })
+    node.receive('n', { type: 'join', seq: 1 })
+    const ihave = node.fire({ kind: 'ihaveDispatch' }).find((a) => a.type === 'send' && a.to === 'n')
+    expect(ihave?.type === 'send' && ihave.message.type === 'ihave' && ihave.message.entries.map((e) => e.id)).toEqual(
+      [9, 8, 7, 6].map(messageId),
+    )
+  })
+})
+
+suite('Plumtree: announcers', () => {
+  it('a peer repeating an id holds one announcer slot, so the other announcers are still tried', () => {
+    const node = new Harness('me', { broadcast: { maxAnnouncersPerId: 2, adaptiveGraftTimeout: false } }).withNeighbors('a', 'b')
+    node.receive('a', { type: 'prune' })
+    node.receive('b', { type: 'prune' })
+    for (let i = 0; i < 5; i++) node.receive('a', { type: 'ihave', entries: [{ id: messageId(1), round: 0 }] })
+    node.receive('b', { type: 'ihave', entries: [{ id: messageId(1), round: 0 }] })
+    expect(node.broadcast.sizes().maxAnnouncers).toBe(2)
+    expect(describe(node.fire({ kind: 'graft', id: messageId(1) }))).toEqual(['send a graft id round 0', 'schedule graft 40'])
+    expect(describe(node.fire({ kind: 'graft', id: messageId(1) }))).toEqual(['send b graft id round 0', 'schedule graft 40'])
+  })
+})
