@@ -11,6 +11,8 @@ export {
   overlaySummary,
   floodLdh,
   percentile,
+  componentSizes,
+  strandedNodes,
   type DeliverySummary,
   type OverlaySummary,
 } from './metrics.js'
@@ -27,3 +29,31 @@ export {
   type Check,
 } from './scenarios.js'
 export { scenarioReport, reportLine, type ScenarioReport } from './report.js'
+export { membershipRoundMs } from './rounds.js'
+export { METHOD_FLOOR, noRepairFloor, randomRegularGraph, floodReach, reachWithoutRepair } from './floor.js'
+export { runMassCrash, crashNetwork, steadyNetwork, floorFor, type CrashOptions, type CrashResult } from './crash.js'
+export {
+  runCrashSweep,
+  crashSweepTable,
+  DEFAULT_CRASH_RATES,
+  type CrashSweepOptions,
+  type CrashSweepResult,
+  type CrashSweepRate,
+} from './crash-sweep.js'
+export { runTreeRepair, type TreeRepairOptions, type TreeRepairResult } from './tree-repair.js'
+export { runJoinStorm, type JoinStormOptions, type JoinStormResult } from './join-storm.js'
+export { runStaleRaces, type RacesOptions, type RacesResult } from './races.js'
+export { runIHaveFlood, type IHaveFloodOptions, type IHaveFloodResult } from './ihave-flood.js'
+export { runChurn, type ChurnOptions, type ChurnResult } from './churn.js'
+export { runPartitionHeal, type PartitionOptions, type PartitionResult } from './partition.js'
+export {
+  FAULT_SCENARIOS,
+  FAULT_ALIASES,
+  faultReport,
+  faultLine,
+  type FaultScenarioName,
+  type FaultRunOptions,
+  type FaultResult,
+  type FaultReport,
+} from './fault-scenarios.js'
+export { runFaultMix, faultMixFor, fuzzReplay, type FaultMix, type FuzzOptions, type FuzzResult } from './fuzz.js'
