@@ -17,6 +17,7 @@
  * either is announced. The loser closes gracefully with reason `replaced`; frames still
  * arriving on it are handed to the winner, so nothing in flight is lost.
  */
+import { setMaxListeners } from 'node:events'
 import { logger } from '@libp2p/logger'
 import type { PeerId } from '../gossip/proto/types.js'
 import { parseAddress } from './address.js'
@@ -51,6 +52,9 @@ export abstract class BaseTransport implements Transport {
   protected constructor(localId: PeerId, options: TransportOptions) {
     this.localId = localId
     this.options = options
+    // Every dial and handshake in progress listens on this one signal (bounded by
+    // maxPendingDials + maxPendingInbound), more than the default warning threshold of 10.
+    setMaxListeners(0, this.shutdown.signal)
   }
 
   abstract get listenAddrs(): readonly string[]
