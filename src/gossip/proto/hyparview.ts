@@ -454,10 +454,16 @@ export class HyParView {
         (p) => !this.pending.has(p) && !this.rejectedSinceRepair.has(p),
       )
       if (candidate === undefined) return
-      const priority: NeighborPriority =
-        this.active.size === 0 && this.pending.size === 0 ? 'high' : 'low'
+      // HIGH for one request at a time while the active view is empty (paper); a
+      // request asking a lost neighbor back does not count, it may well be dead.
+      const priority: NeighborPriority = this.active.size === 0 && !this.highRequestPending() ? 'high' : 'low'
       this.requestNeighbor(candidate, priority, 'neighbor')
     }
+  }
+
+  private highRequestPending(): boolean {
+    for (const [peer, request] of this.pending) if (request.priority === 'high' && !this.lost.has(peer)) return true
+    return false
   }
 
   private requestNeighbor(peer: PeerId, priority: NeighborPriority, kind: 'neighbor'): void {
