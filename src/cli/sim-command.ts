@@ -32,6 +32,7 @@ export interface SimOptions {
   fail?: number[]
   rounds?: number
   maxWallS: number
+  joinSpacingMs?: number
   check: boolean
 }
 
@@ -72,6 +73,7 @@ export function simCommand(name: string): Command {
     .option('--fail <list>', `failure rates in percent (crash: ${DEFAULT_CRASH_RATES.join(',')}; tree-repair: 50)`, percentList)
     .option('--rounds <n>', 'membership rounds to run (join-storm, races, churn, partition)', positiveInt)
     .option('--max-wall-s <s>', 'crash sweep: start no new run after this many seconds', positiveInt, 3_600)
+    .option('--join-spacing-ms <ms>', 's1/s2/s3: virtual time between two joins of the bootstrap (default 10)', positiveInt)
     .option('--check', 'check local invariants after every step (slower)', false)
 }
 
@@ -111,12 +113,16 @@ export function runScenarioCommand(options: SimOptions, output: 'json' | 'text')
       seed,
       checkInvariants: options.check,
       ...(options.broadcasts === undefined ? {} : { broadcasts: options.broadcasts }),
+      ...(options.joinSpacingMs === undefined ? {} : { joinSpacingMs: options.joinSpacingMs }),
     })
-    const report = scenarioReport(options.scenario, result, {
-      wallMs: Math.round(performance.now() - startMs),
-      peakRssMb: peakRssMb(),
-      invariantChecks: options.check,
-    })
+    const report = {
+      ...scenarioReport(options.scenario, result, {
+        wallMs: Math.round(performance.now() - startMs),
+        peakRssMb: peakRssMb(),
+        invariantChecks: options.check,
+      }),
+      joinSpacingMs: options.joinSpacingMs ?? 10,
+    }
     emit(output, report, reportLine(report))
     if (report.checks.some((c) => !c.ok)) failed = true
   }
