@@ -34,8 +34,8 @@ export interface RacesResult {
   seed: number
   jitterMs: number
   faults: { restart: number; rejoin: number; crash: number }
-  /** Membership replies that arrived after their request timed out, or matched none. */
-  staleReplies: number
+  /** NEIGHBOR_REPLY messages sent from the start of the faults to the end. */
+  neighborReplies: number
   overlay: OverlaySummary
   /** Pending requests to crashed peers at the end. */
   deadPending: number
@@ -109,7 +109,7 @@ export function runStaleRaces(options: RacesOptions): RacesResult {
   const id = sim.broadcast(sender, PAYLOAD)
   sim.runUntilDelivered(5_000, [id])
   const reliability = sim.log.get(id)?.reliability(sim.nodes) ?? 0
-  const staleReplies = (sim.sentByType.get('neighborReply') ?? 0) - repliesBefore
+  const neighborReplies = (sim.sentByType.get('neighborReply') ?? 0) - repliesBefore
   const checks: Check[] = [
     check('views end symmetric', overlay.symmetricLinkShare === 1, `${(overlay.symmetricLinkShare * 100).toFixed(3)} % symmetric`),
     check('no dead peers in active views', overlay.deadActiveLinks === 0, `${overlay.deadActiveLinks} links to crashed nodes`),
@@ -122,7 +122,7 @@ export function runStaleRaces(options: RacesOptions): RacesResult {
     seed: options.seed,
     jitterMs,
     faults,
-    staleReplies,
+    neighborReplies,
     overlay,
     deadPending,
     reliability,
