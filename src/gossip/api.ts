@@ -282,6 +282,11 @@ export class Node {
   }
 
   /** @internal */
+  protocolSizes(topic: string) {
+    return this.driver.protocolSizes(topic)
+  }
+
+  /** @internal */
   activeNeighbors(topic: string): string[] {
     return this.driver.neighbors(topic)
   }
@@ -328,6 +333,14 @@ export class Topic {
     const others = peers.filter((p) => p.id !== this.node.id)
     for (const peer of others) this.node.addPeer(peer)
     this.node.runCommand(this.id, { type: 'join', peers: others.map(peerInfoOf) })
+  }
+
+  /**
+   * Current sizes of the topic's capped protocol state: views, pending requests, seen
+   * ids, cached messages, missing announcements, queued IHAVEs (see the caps in README).
+   */
+  protocolStats() {
+    return this.node.protocolSizes(this.id)
   }
 
   /** Current neighbors (active view). */

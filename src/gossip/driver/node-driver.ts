@@ -15,6 +15,8 @@ import type { ProtocolConfig } from '../proto/config.js'
 import type { Action, InEvent, Timer, TopicCommand, TopicEvent } from '../proto/io.js'
 import type { GossipMessage } from '../proto/messages.js'
 import type { ProtocolState } from '../proto/state.js'
+import type { HyParView } from '../proto/hyparview.js'
+import type { Plumtree } from '../proto/plumtree.js'
 import type { PeerId, TopicId } from '../proto/types.js'
 import type { CloseInfo, Connection, Transport } from '../../transport/types.js'
 import { decodeFrame, encodeFrames, WireError, type WireEntry, type WireLimits } from '../wire.js'
@@ -129,6 +131,12 @@ export class NodeDriver {
   /** The active view of `topic` (empty if not joined). */
   neighbors(topic: TopicId): PeerId[] {
     return [...(this.state.topic(topic)?.membership.active ?? [])]
+  }
+
+  /** Sizes of the topic's capped protocol structures (views, caches, queues). */
+  protocolSizes(topic: TopicId): { membership: ReturnType<HyParView['stats']>; broadcast: ReturnType<Plumtree['sizes']> } | undefined {
+    const state = this.state.topic(topic)
+    return state === undefined ? undefined : { membership: state.membership.stats(), broadcast: state.broadcast.sizes() }
   }
 
   /** Pending core timers (for tests). */

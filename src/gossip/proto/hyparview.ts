@@ -271,15 +271,14 @@ export class HyParView {
     if (message.peer.data !== undefined) this.learnData(joiner, message.peer.data)
     if (message.ttl <= 0 || this.active.size <= 1) {
       this.requestNeighbor(joiner, 'high', 'neighbor')
-      return
+    } else {
+      if (message.ttl === this.config.passiveRandomWalkLength) this.addPassive(joiner, [])
+      const next = this.active.pickWhere(this.rng, (p) => p !== from && p !== joiner)
+      if (next === undefined) this.requestNeighbor(joiner, 'high', 'neighbor')
+      else this.send(next, { type: 'forwardJoin', peer: message.peer, ttl: message.ttl - 1 })
     }
-    if (message.ttl === this.config.passiveRandomWalkLength) this.addPassive(joiner, [])
-    const next = this.active.pickWhere(this.rng, (p) => p !== from && p !== joiner)
-    if (next === undefined) {
-      this.requestNeighbor(joiner, 'high', 'neighbor')
-      return
-    }
-    this.send(next, { type: 'forwardJoin', peer: message.peer, ttl: message.ttl - 1 })
+    // Keep the joiner's address only if it is now pending or passive (a flood of made-up
+    // joiners must not grow the address map).
     this.forgetIfUnused(joiner)
   }
 
@@ -468,6 +467,9 @@ export class HyParView {
 
   private requestNeighbor(peer: PeerId, priority: NeighborPriority, kind: 'neighbor'): void {
     if (this.pending.has(peer) || this.active.has(peer)) return
+    // Cap: a flood of FORWARD_JOINs (each accepted one asks the joiner to be a neighbor)
+    // must not make the node dial without bound.
+    if (this.pending.size >= this.maxPendingRequests()) return
     const requestId = this.nextRequestId++
     this.pending.set(peer, { requestId, kind, priority })
     this.send(peer, {
@@ -631,6 +633,14 @@ export class HyParView {
     if (known !== undefined && bytesEqual(known, data)) return
     this.peerDataById.set(peer, data)
     this.io.peerData(peer, data)
+  }
+
+  /**
+   * Cap on outstanding NEIGHBOR requests: enough for every free active slot plus a JOIN
+   * to every bootstrap peer; NEIGHBOR requests beyond it are not sent.
+   */
+  private maxPendingRequests(): number {
+    return this.config.activeViewCapacity + this.config.maxKnownPeers
   }
 
   /** Drops per-peer bookkeeping once `peer` is in no view, request or bootstrap list. */
