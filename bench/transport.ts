@@ -16,6 +16,9 @@ import { FramedConnection } from '../src/transport/connection.js'
 import { generateIdentity } from '../src/transport/keys.js'
 import { fastNoiseCrypto } from '../src/transport/noise-crypto.js'
 import { DEFAULT_CONNECTION_OPTIONS } from '../src/transport/options.js'
+
+/** A throughput benchmark floods on purpose: the per-peer inbound rate limits are off here. */
+const NO_RATE_LIMITS = { inboundFramesPerSecond: 0, inboundBytesPerSecond: 0 }
 import { createNoiseEncrypter, secureSocket, type NoiseEncrypter } from '../src/transport/secure-channel.js'
 import { TcpTransport } from '../src/transport/tcp.js'
 import type { Connection } from '../src/transport/types.js'
@@ -99,7 +102,7 @@ function framed(socket: Socket, direction: 'inbound' | 'outbound'): FramedConnec
     remoteId: '00'.repeat(32),
     direction,
     serial: ++serial,
-    options: DEFAULT_CONNECTION_OPTIONS,
+    options: { ...DEFAULT_CONNECTION_OPTIONS, ...NO_RATE_LIMITS },
   })
 }
 
@@ -126,8 +129,8 @@ async function plainPair(): Promise<Pair> {
 }
 
 async function securePair(): Promise<Pair> {
-  const a = await TcpTransport.create({ identity: generateIdentity() })
-  const b = await TcpTransport.create({ identity: generateIdentity() })
+  const a = await TcpTransport.create({ identity: generateIdentity(), ...NO_RATE_LIMITS })
+  const b = await TcpTransport.create({ identity: generateIdentity(), ...NO_RATE_LIMITS })
   const addr = await b.listen(`${HOST}:0`)
   let accepted!: (c: Connection) => void
   const inbound = new Promise<Connection>((resolve) => (accepted = resolve))

@@ -55,5 +55,8 @@ export {
   type NodeIdentity,
   type Transport,
   type TransportOptions,
+  type TransportCounters,
+  type InboundRateLimitOptions,
+  DEFAULT_INBOUND_RATE_LIMITS,
 } from './transport/index.js'
 export { HearsayError, ConfigError, InvariantError } from './errors.js'

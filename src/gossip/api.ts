@@ -17,7 +17,7 @@ import { parseAddress, formatAddress } from '../transport/address.js'
 import { identityFromSecretKey, generateIdentity, loadOrCreateKeyFile, type NodeIdentity } from '../transport/keys.js'
 import { TcpTransport } from '../transport/tcp.js'
 import type { TransportOptions } from '../transport/options.js'
-import type { Transport } from '../transport/types.js'
+import type { Transport, TransportCounters } from '../transport/types.js'
 import type { NodeAddr } from '../ticket/node-addr.js'
 import { resolveWireLimits } from './wire.js'
 import { encodeAddrs, validAddrs } from './driver/address-book.js'
@@ -66,7 +66,11 @@ export interface NodeOptions {
   maxMessageBytes?: number
   /** Events buffered per `events()` iterator before `lagged`. @default 1024 */
   eventBufferSize?: number
-  /** Transport options (timeouts, limits); see TransportOptions. */
+  /**
+   * Transport options (timeouts, connection caps, per-peer inbound rate limits
+   * `inboundFramesPerSecond` / `inboundFrameBurst` / `inboundBytesPerSecond` /
+   * `inboundByteBurst` / `rateLimitGraceMs`); see TransportOptions and SECURITY.md.
+   */
   transportOptions?: Partial<TransportOptions>
   /** Use this transport instead of TCP (e.g. MemoryTransport in tests); `listen` is then ignored. */
   transport?: Transport
@@ -76,8 +80,12 @@ export interface NodeOptions {
   rngSeed?: number
 }
 
-/** `node.stats()`: the driver's counters plus the bytes written to / read from sockets. */
-export interface NodeStats extends DriverStats {
+/**
+ * `node.stats()`: the driver's counters, the bytes written to / read from sockets, and
+ * the transport's counters of misbehaving peers (rate-limited frames, connections
+ * dropped by error code, refused inbound sockets).
+ */
+export interface NodeStats extends DriverStats, TransportCounters {
   bytesWritten: number
   bytesRead: number
 }
@@ -231,7 +239,8 @@ export class Node {
   /** Counters: frames, forged messages dropped, queue overflows, failed dials, socket bytes. */
   stats(): Readonly<NodeStats> {
     const bytes = this.transport.byteCounts?.() ?? { bytesWritten: 0, bytesRead: 0 }
-    return { ...this.driver.stats, ...bytes }
+    const peers = this.transport.counters?.() ?? { rateLimitedFrames: 0, peerErrors: {}, inboundRefused: 0 }
+    return { ...this.driver.stats, ...bytes, ...peers }
   }
 
   /** Leaves every topic (neighbors are told at once), then closes all connections. */

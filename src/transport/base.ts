@@ -22,11 +22,11 @@ import { logger } from '@libp2p/logger'
 import type { PeerId } from '../gossip/proto/types.js'
 import { parseAddress } from './address.js'
 import type { ByteChannel } from './channel.js'
-import { FramedConnection } from './connection.js'
+import { FramedConnection, type ConnectionCounters } from './connection.js'
 import { TransportError, describeError } from './errors.js'
 import { isPeerId, shortPeerId } from './keys.js'
 import type { TransportOptions } from './options.js'
-import type { Connection, ConnectionDirection, ConnectionListener, Transport } from './types.js'
+import type { CloseInfo, Connection, ConnectionDirection, ConnectionListener, Transport, TransportCounters } from './types.js'
 
 const log = logger('hearsay:transport')
 
@@ -48,6 +48,9 @@ export abstract class BaseTransport implements Transport {
   private unannounced: FramedConnection[] = []
   private pendingInbound = 0
   private closing: Promise<void> | undefined
+  private readonly connCounters: ConnectionCounters = { rateLimitedFrames: 0 }
+  private readonly peerErrors: Record<string, number> = {}
+  private inboundRefused = 0
 
   protected constructor(localId: PeerId, options: TransportOptions) {
     this.localId = localId
@@ -116,6 +119,11 @@ export abstract class BaseTransport implements Transport {
     }
   }
 
+  /** Rate-limited frames, connections dropped for a peer's fault by error code, refused sockets. */
+  counters(): TransportCounters {
+    return { rateLimitedFrames: this.connCounters.rateLimitedFrames, peerErrors: { ...this.peerErrors }, inboundRefused: this.inboundRefused }
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdownNow()
     return this.closing
@@ -136,15 +144,25 @@ export abstract class BaseTransport implements Transport {
   protected admitInbound(): boolean {
     if (this.isClosed) return false
     if (this.pendingInbound >= this.options.maxPendingInbound) {
+      this.inboundRefused++
       log('refusing inbound connection: %d handshakes in progress (maxPendingInbound)', this.pendingInbound)
       return false
     }
     if (this.live.size + this.pendingInbound >= this.options.maxConnections) {
+      this.inboundRefused++
       log('refusing inbound connection: %d connections (maxConnections)', this.live.size)
       return false
     }
     this.pendingInbound++
     return true
+  }
+
+  /**
+   * Counts a connection or handshake ended by the peer's fault (bad bytes, stalled or
+   * failed handshake, wrong id, rate limit, idle), by error code, for `counters()`.
+   */
+  protected countPeerError(code: string): void {
+    this.peerErrors[code] = (this.peerErrors[code] ?? 0) + 1
   }
 
   /** The inbound handshake admitted by `admitInbound` finished (either way). */
@@ -182,6 +200,7 @@ export abstract class BaseTransport implements Transport {
           channel = await this.connect(peerId, addr, this.shutdown.signal)
         } catch (err) {
           log('dial %s at %s failed: %s', shortPeerId(peerId), addr, describeError(err))
+          if (err instanceof TransportError && HANDSHAKE_FAULTS.has(err.code)) this.countPeerError(err.code)
           errors.push(err)
           continue
         }
@@ -241,10 +260,15 @@ export abstract class BaseTransport implements Transport {
   }
 
   private createConnection(channel: ByteChannel, remoteId: PeerId, direction: ConnectionDirection): FramedConnection {
-    const conn = new FramedConnection({ channel, remoteId, direction, serial: ++this.serial, options: this.options })
+    const conn = new FramedConnection({ channel, remoteId, direction, serial: ++this.serial, options: this.options, counters: this.connCounters })
     conn.onClosedInternal((info) => {
       if (this.live.get(remoteId) === conn) this.live.delete(remoteId)
-      log('%s closed (%s)', conn.label, info.reason)
+      if (isPeerFault(info)) {
+        this.countPeerError(info.error?.code ?? info.reason)
+        log('%s closed (%s): %s', conn.label, info.reason, describeError(info.error))
+      } else {
+        log('%s closed (%s)', conn.label, info.reason)
+      }
     })
     return conn
   }
@@ -270,6 +294,14 @@ export abstract class BaseTransport implements Transport {
     await Promise.all(conns.map((c) => c.close()))
     await Promise.allSettled([...this.dials.values()].map((d) => d.promise))
   }
+}
+
+/** Dial failures the peer at the address caused (it answered, but not as the pinned node). */
+const HANDSHAKE_FAULTS = new Set<string>(['ERR_PEER_ID_MISMATCH', 'ERR_HANDSHAKE_TIMEOUT', 'ERR_HANDSHAKE_FAILED'])
+
+/** A close the peer caused: bytes we reject, rate limit, silence, read overflow. */
+function isPeerFault(info: CloseInfo): boolean {
+  return info.reason === 'protocol' || info.reason === 'timeout' || info.error?.code === 'ERR_READ_OVERFLOW'
 }
 
 function dialError(peerId: PeerId, addrs: readonly string[], errors: readonly unknown[]): TransportError {

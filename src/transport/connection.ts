@@ -7,6 +7,9 @@
  *   `maxQueuedBytes`; the channel's own buffer is respected through its drain signal.
  * - Receive path: an incremental `FrameDecoder` capped at `maxFrameBytes`; an oversized
  *   or malformed frame closes this connection with reason `protocol`, logged.
+ * - Inbound rate limits: every frame but a goodbye passes the connection's token
+ *   buckets (`InboundRateLimiter`); over the limit it is dropped and counted, and a
+ *   peer that stays over the limit is closed with reason `protocol`, `ERR_RATE_LIMITED`.
  * - Liveness: a ping after `keepaliveIntervalMs` of send silence; reason `timeout`
  *   after `idleTimeoutMs` of receive silence.
  * - Close: graceful close sends the queue, a goodbye frame, then EOF, and waits up to
@@ -19,6 +22,7 @@ import { TransportError, describeError } from './errors.js'
 import {
   FRAME_KIND_GOODBYE,
   FRAME_KIND_PING,
+  DATA_FRAME_HEADER_BYTES,
   FrameDecoder,
   dataFrameBytes,
   encodeControlFrame,
@@ -26,9 +30,17 @@ import {
 } from './framing.js'
 import { shortPeerId } from './keys.js'
 import type { ConnectionOptions } from './options.js'
+import { InboundRateLimiter } from './rate-limit.js'
 import type { CloseInfo, CloseReason, Connection, ConnectionDirection, ConnectionHandler } from './types.js'
 
 const log = logger('hearsay:transport:connection')
+const limitLog = logger('hearsay:transport:limits')
+
+/** Counters a transport shares with its connections. */
+export interface ConnectionCounters {
+  /** Inbound frames dropped by the rate limits. */
+  rateLimitedFrames: number
+}
 
 /** Most bytes handed to the channel in one write. */
 const MAX_WRITE_BYTES = 1_048_576
@@ -42,6 +54,8 @@ export interface FramedConnectionInit {
   readonly direction: ConnectionDirection
   readonly serial: number
   readonly options: ConnectionOptions
+  /** Where to count rate-limited frames (the transport's counters). */
+  readonly counters?: ConnectionCounters
 }
 
 type State = 'open' | 'closing' | 'closed'
@@ -74,6 +88,8 @@ export class FramedConnection implements Connection {
   private pendingRx: Uint8Array[] = []
   private pendingRxBytes = 0
   private forwardTo: FramedConnection | undefined
+  private readonly limiter: InboundRateLimiter | undefined
+  private readonly counters: ConnectionCounters | undefined
 
   private goodbyeReceived = false
   private lastRxMs = performance.now()
@@ -90,6 +106,10 @@ export class FramedConnection implements Connection {
     this.options = init.options
     this.remoteAddr = init.channel.remoteAddr
     this.decoder = new FrameDecoder(init.options.maxFrameBytes)
+    this.counters = init.counters
+    this.limiter = InboundRateLimiter.enabled(init.options)
+      ? new InboundRateLimiter(init.options, init.options.maxFrameBytes, this.establishedAtMs)
+      : undefined
     this.closed = new Promise<CloseInfo>((resolve) => {
       this.resolveClosed = resolve
     })
@@ -268,9 +288,31 @@ export class FramedConnection implements Connection {
     }
     for (const frame of frames) {
       if ((this.state as State) === 'closed') return
-      if (frame.kind === 'data') this.deliver(frame.payload)
-      else if (frame.kind === 'goodbye') this.onGoodbye()
+      if (frame.kind === 'goodbye') this.onGoodbye()
+      else if (this.limiter !== undefined && !this.admit(frame.kind === 'data' ? DATA_FRAME_HEADER_BYTES + frame.payload.byteLength : 1)) continue
+      else if (frame.kind === 'data') this.deliver(frame.payload)
     }
+  }
+
+  /** Runs one inbound frame through the rate limits; false if it is dropped. */
+  private admit(frameBytes: number): boolean {
+    const limiter = this.limiter as InboundRateLimiter
+    const now = performance.now()
+    const verdict = limiter.admit(frameBytes, now)
+    if (verdict === 'accept') return true
+    if (this.counters !== undefined) this.counters.rateLimitedFrames++
+    if (limiter.dropped === 1) limitLog('%s over the inbound rate limit: dropping frames', this.label)
+    if (verdict === 'disconnect') {
+      const { inboundFramesPerSecond: fps, inboundBytesPerSecond: bps } = this.options
+      this.fail(
+        'protocol',
+        new TransportError(
+          'ERR_RATE_LIMITED',
+          `peer stayed over the inbound rate limit (${fps} frames/s, ${bps} bytes/s) for ${Math.round(limiter.overForMs(now))} ms; ${limiter.dropped} frames dropped`,
+        ),
+      )
+    }
+    return false
   }
 
   /** Hands a received frame to the handler (or the winner, or the pre-handler buffer). */

@@ -40,6 +40,8 @@ export type TransportErrorCode =
   | 'ERR_CONNECTION_RESET'
   /** The peer sent frames faster than they could be handled (read buffer limit). */
   | 'ERR_READ_OVERFLOW'
+  /** The peer stayed over the per-connection inbound rate limit (see rate-limit.ts). */
+  | 'ERR_RATE_LIMITED'
   /** The listener could not bind. */
   | 'ERR_LISTEN_FAILED'
 

@@ -3,8 +3,10 @@
  * Every queue and buffer fed by the network is capped by one of these.
  */
 import { ConfigError } from '../errors.js'
+import { DEFAULT_INBOUND_RATE_LIMITS, type InboundRateLimitOptions } from './rate-limit.js'
 
-export interface ConnectionOptions {
+/** Connection options, including the per-peer inbound rate limits (see rate-limit.ts). */
+export interface ConnectionOptions extends InboundRateLimitOptions {
   /**
    * Largest frame payload accepted or sent. A peer announcing more is disconnected.
    * Must hold the largest wire batch the driver builds.
@@ -69,6 +71,7 @@ export const DEFAULT_CONNECTION_OPTIONS: Readonly<ConnectionOptions> = Object.fr
   keepaliveIntervalMs: 10_000,
   idleTimeoutMs: 35_000,
   closeTimeoutMs: 2_000,
+  ...DEFAULT_INBOUND_RATE_LIMITS,
 })
 
 export const DEFAULT_TRANSPORT_OPTIONS: Readonly<Omit<TransportOptions, 'simultaneousDialWindowMs'>> = Object.freeze({
@@ -101,6 +104,11 @@ export function resolveTransportOptions(input: Partial<TransportOptions> = {}): 
     maxPendingInbound: 1,
     maxDialAddrs: 1,
     simultaneousDialWindowMs: 0,
+    inboundFramesPerSecond: 0,
+    inboundFrameBurst: 1,
+    inboundBytesPerSecond: 0,
+    inboundByteBurst: 1,
+    rateLimitGraceMs: 0,
   }
   for (const key of Object.keys(minimums) as (keyof TransportOptions)[]) {
     const value = options[key]

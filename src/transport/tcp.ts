@@ -110,7 +110,10 @@ export class TcpTransport extends BaseTransport {
       signal: this.shutdown.signal,
     })
       .then(({ channel, remoteId }) => this.acceptInbound(channel, remoteId))
-      .catch((err: unknown) => log('inbound handshake failed: %s', describeError(err)))
+      .catch((err: unknown) => {
+        if (err instanceof TransportError && err.code !== 'ERR_TRANSPORT_CLOSED') this.countPeerError(err.code)
+        log('inbound handshake from %s failed: %s', formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0), describeError(err))
+      })
       .finally(() => this.inboundSettled())
   }
 

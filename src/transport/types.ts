@@ -113,6 +113,23 @@ export interface Transport {
    * emergency shutdown.
    */
   abort(): Promise<void>
+  /** Counters of misbehaving peers (rate limits, disconnect reasons), where the transport keeps them. */
+  counters?(): TransportCounters
   /** Bytes written to and read from the network so far, where the transport counts them. */
   byteCounts?(): { bytesWritten: number; bytesRead: number }
+}
+
+/** What a transport counts about misbehaving peers (`Transport.counters()`). */
+export interface TransportCounters {
+  /** Inbound frames dropped by the per-connection rate limits. */
+  rateLimitedFrames: number
+  /**
+   * Connections and handshakes ended by the peer's fault, by error code:
+   * `ERR_RATE_LIMITED`, `ERR_FRAME_TOO_LARGE`, `ERR_MALFORMED_FRAME`, `ERR_IDLE_TIMEOUT`,
+   * `ERR_READ_OVERFLOW`, `ERR_HANDSHAKE_TIMEOUT`, `ERR_HANDSHAKE_FAILED`,
+   * `ERR_PEER_ID_MISMATCH` (a dialed address proved another key).
+   */
+  peerErrors: Record<string, number>
+  /** Inbound sockets closed at once because `maxConnections` or `maxPendingInbound` was reached. */
+  inboundRefused: number
 }
