@@ -239,7 +239,7 @@ export class Node {
   /** Counters: frames, forged messages dropped, queue overflows, failed dials, socket bytes. */
   stats(): Readonly<NodeStats> {
     const bytes = this.transport.byteCounts?.() ?? { bytesWritten: 0, bytesRead: 0 }
-    const peers = this.transport.counters?.() ?? { rateLimitedFrames: 0, peerErrors: {}, inboundRefused: 0 }
+    const peers = this.transport.counters?.() ?? { rateLimitedFrames: 0, peerErrors: {}, inboundRefused: 0, openConnections: 0, pendingHandshakes: 0 }
     return { ...this.driver.stats, ...bytes, ...peers }
   }
 

@@ -121,7 +121,13 @@ export abstract class BaseTransport implements Transport {
 
   /** Rate-limited frames, connections dropped for a peer's fault by error code, refused sockets. */
   counters(): TransportCounters {
-    return { rateLimitedFrames: this.connCounters.rateLimitedFrames, peerErrors: { ...this.peerErrors }, inboundRefused: this.inboundRefused }
+    return {
+      rateLimitedFrames: this.connCounters.rateLimitedFrames,
+      peerErrors: { ...this.peerErrors },
+      inboundRefused: this.inboundRefused,
+      openConnections: this.connections().length,
+      pendingHandshakes: this.pendingInbound,
+    }
   }
 
   close(): Promise<void> {

@@ -132,4 +132,8 @@ export interface TransportCounters {
   peerErrors: Record<string, number>
   /** Inbound sockets closed at once because `maxConnections` or `maxPendingInbound` was reached. */
   inboundRefused: number
+  /** Live connections now (at most `maxConnections`). */
+  openConnections: number
+  /** Inbound handshakes in progress now (at most `maxPendingInbound`). */
+  pendingHandshakes: number
 }
