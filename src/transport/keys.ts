@@ -115,7 +115,7 @@ export async function saveKeyFile(path: string, identity: NodeIdentity): Promise
     if (errnoCode(err) === 'EEXIST') {
       throw new KeyFileError('ERR_KEY_FILE_EXISTS', `${path}: refusing to overwrite an existing key file`, { cause: err })
     }
-    throw new KeyFileError('ERR_KEY_FILE_IO', `${path}: cannot write key file`, { cause: err })
+    throw new KeyFileError('ERR_KEY_FILE_IO', `${path}: cannot write key file (${errnoText(err)})`, { cause: err })
   }
 }
 
@@ -125,7 +125,7 @@ export async function loadKeyFile(path: string): Promise<NodeIdentity> {
   try {
     content = await readFile(path, 'utf8')
   } catch (err) {
-    throw new KeyFileError('ERR_KEY_FILE_IO', `${path}: cannot read key file`, { cause: err })
+    throw new KeyFileError('ERR_KEY_FILE_IO', `${path}: cannot read key file (${errnoText(err)})`, { cause: err })
   }
   return parseKeyFile(content, path)
 }
@@ -157,4 +157,11 @@ export async function loadOrCreateKeyFile(path: string): Promise<{ identity: Nod
 function errnoCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null | undefined)?.code
   return typeof code === 'string' ? code : undefined
+}
+
+/** 'EISDIR', 'EACCES', ... with the system's wording, for key-file messages. */
+function errnoText(err: unknown): string {
+  const code = errnoCode(err)
+  const message = err instanceof Error ? err.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '') : String(err)
+  return code === undefined ? message : `${code}: ${message}`
 }
