@@ -73,6 +73,8 @@ export interface RoundSummary {
   /** From the join commands until every restarted process had a neighbor. */
   rejoinMs: number
   rejoined: number
+  /** Per restarted process, from the join commands to its first neighbor (sorted; negative: a survivor asked it back first). */
+  rejoinTimesMs: number[]
   /** Fresh broadcasts after the restart, delivered to every live process (author excluded). */
   freshMessages: number
   freshExpected: number
@@ -125,10 +127,12 @@ interface NodeEvent {
 }
 
 /** One incarnation of one node: a child process and what it reported. */
-class NodeProcess {
+export class NodeProcess {
   id = ''
   addr: NodeAddr | undefined
   neighbors: string[] = []
+  /** When this process first reported a neighbor (Date.now()). */
+  firstNeighborAt: number | undefined
   alive = true
   readonly delivered = new Map<string, number>()
   readonly duplicates: string[] = []
@@ -209,6 +213,7 @@ class NodeProcess {
         return
       case 'nbrs':
         this.neighbors = event.peers ?? []
+        if (this.neighbors.length > 0) this.firstNeighborAt ??= Date.now()
         return
       case 'lagged':
         this.lagged += event.missed ?? 0
@@ -221,7 +226,7 @@ class NodeProcess {
 }
 
 /** Polls `predicate` every `pollMs` until it holds (true) or `timeoutMs` passed (false). */
-async function waitUntil(predicate: () => boolean, timeoutMs: number, pollMs = 25): Promise<boolean> {
+export async function waitUntil(predicate: () => boolean, timeoutMs: number, pollMs = 25): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (predicate()) return true
@@ -237,7 +242,7 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * tsx ships) once makes each start ~0.4 s instead of ~1.4 s under `--import tsx`: 20 of
  * them on 2 cores is the difference between ~4 s and ~15 s. Falls back to tsx.
  */
-async function nodeCommand(dir: string): Promise<{ command: string[]; entry: 'bundle' | 'tsx' }> {
+export async function nodeCommand(dir: string): Promise<{ command: string[]; entry: 'bundle' | 'tsx' }> {
   try {
     const esbuild = (await import('esbuild')) as typeof import('esbuild')
     const outfile = join(dir, 'node-process.mjs')
@@ -430,6 +435,8 @@ export async function runCrashTest(input: Partial<CrashOptions> = {}): Promise<C
       await waitUntil(() => restarted.every((p) => p.neighbors.length > 0), options.repairTimeoutMs)
       const rejoinMs = Date.now() - rejoinStarted
       const rejoined = restarted.filter((p) => p.neighbors.length > 0).length
+      const rejoinTimes = restarted.map((p) => (p.firstNeighborAt ?? Date.now()) - rejoinStarted).sort((a, b) => a - b)
+      log(`round ${round}: rejoin times ${rejoinTimes.join(',')} ms`)
       log(`round ${round}: ${restarted.length} restarted (${restartedSameIds} same ids), ${rejoined} rejoined in ${rejoinMs} ms`)
 
       // Fresh broadcasts after the restart: one from a survivor and one from a restarted process.
@@ -464,6 +471,7 @@ export async function runCrashTest(input: Partial<CrashOptions> = {}): Promise<C
         restartedSameIds,
         rejoinMs,
         rejoined,
+        rejoinTimesMs: rejoinTimes,
         freshMessages: 2,
         freshExpected: freshCount.expected,
         freshDelivered: freshCount.delivered,
