@@ -51,7 +51,7 @@ describe('hostile peers', () => {
     const conn = await connectRogue(target)
     // Become a neighbor first, so the IHAVEs are not dismissed as coming from a stranger.
     conn.send(encodeFrame([{ topic: TOPIC_A, message: { type: 'join', seq: 1 } }]))
-    await waitFor(() => topics[0]!.neighbors().includes(rogue!.localId), 5_000, 'the rogue to be a neighbor')
+    await waitFor(() => topics[0]!.neighbors().includes(rogue!.localId), 15_000, 'the rogue to be a neighbor')
     const entries: WireEntry[] = []
     for (let batch = 0; batch < 40; batch++) {
       const ids = Array.from({ length: 500 }, () => ({ id: randomBytes(32).toString('hex'), round: 0 }))
@@ -97,7 +97,7 @@ describe('hostile peers', () => {
     let received = 0
     conn.setHandler({ onFrame: () => received++ })
     conn.send(encodeFrame([{ topic: TOPIC_A, message: { type: 'join', seq: 1 } }]))
-    await waitFor(() => received > 0, 5_000, 'the join reply')
+    await waitFor(() => received > 0, 15_000, 'the join reply')
     const before = received
     const grafts: WireEntry[] = Array.from({ length: 200 }, () => ({ topic: TOPIC_A, message: { type: 'graft', id: randomBytes(32).toString('hex'), round: 0 } }))
     for (const frame of encodeFrames(grafts)) conn.send(frame)
@@ -129,13 +129,13 @@ describe('hostile peers', () => {
     const captured: Uint8Array[] = []
     conn.setHandler({ onFrame: (f: Uint8Array) => captured.push(f) })
     conn.send(encodeFrame([{ topic: TOPIC_A, message: { type: 'join', seq: 1 } }]))
-    await waitFor(() => topics[0]!.neighbors().includes(rogue!.localId), 5_000, 'the rogue to be a neighbor')
+    await waitFor(() => topics[0]!.neighbors().includes(rogue!.localId), 15_000, 'the rogue to be a neighbor')
     await topics[1]!.broadcast(text('once only'))
-    await waitFor(() => inbox.count('once only') === 1, 5_000, 'first delivery')
-    await waitFor(() => captured.length > 1, 5_000, 'the rogue to see traffic')
+    await waitFor(() => inbox.count('once only') === 1, 15_000, 'first delivery')
+    await waitFor(() => captured.length > 1, 15_000, 'the rogue to see traffic')
     const framesBefore = target.stats().framesReceived
     for (const frame of captured) conn.send(frame)
-    await waitFor(() => target.stats().framesReceived >= framesBefore + captured.length, 5_000, 'the replay to be handled')
+    await waitFor(() => target.stats().framesReceived >= framesBefore + captured.length, 15_000, 'the replay to be handled')
     expect(inbox.count('once only')).toBe(1)
     expect(target.stats().forgedDropped).toBe(0)
   })
