@@ -24,7 +24,7 @@ import { encodeAddrs, validAddrs } from './driver/address-book.js'
 import { systemClock, type Clock } from './driver/clock.js'
 import { ENVELOPE_OVERHEAD_BYTES, EnvelopeSigner } from './driver/envelope.js'
 import { EventQueue } from './driver/event-queue.js'
-import { NodeDriver, type DriverStats, type DriverTopicEvent } from './driver/node-driver.js'
+import { DEFAULT_UNUSED_LINK_TIMEOUT_MS, NodeDriver, type DriverStats, type DriverTopicEvent } from './driver/node-driver.js'
 
 /** What a topic's `events()` yields. */
 export type GossipEvent =
@@ -78,6 +78,12 @@ export interface NodeOptions {
   clock?: Clock
   /** Seed for the protocol's random choices. Default: random. */
   rngSeed?: number
+  /**
+   * A link no topic uses (not a neighbor, no pending request) is closed after this long,
+   * so an authenticated peer that never joins a topic cannot hold a connection slot.
+   * @default 30_000
+   */
+  unusedLinkTimeoutMs?: number
 }
 
 /**
@@ -139,6 +145,10 @@ export async function createNode(options: NodeOptions = {}): Promise<Node> {
   } else if (transport.localId !== identity.peerId) {
     throw new HearsayError('ERR_INVALID_CONFIG', 'the given transport belongs to another identity')
   }
+  const unusedLinkTimeoutMs = options.unusedLinkTimeoutMs ?? DEFAULT_UNUSED_LINK_TIMEOUT_MS
+  if (!Number.isFinite(unusedLinkTimeoutMs) || unusedLinkTimeoutMs <= 0) {
+    throw new HearsayError('ERR_INVALID_CONFIG', `unusedLinkTimeoutMs must be a positive number, got ${String(unusedLinkTimeoutMs)}`)
+  }
   const seed = options.rngSeed ?? randomBytes(6).readUIntBE(0, 6)
   return new Node(identity, transport, config, {
     clock: options.clock ?? systemClock,
@@ -146,6 +156,7 @@ export async function createNode(options: NodeOptions = {}): Promise<Node> {
     maxMessageBytes,
     eventBufferSize: options.eventBufferSize ?? 1024,
     wireContentBytes: envelopeBytes,
+    unusedLinkTimeoutMs,
   })
 }
 
@@ -164,6 +175,7 @@ interface NodeInternals {
   maxMessageBytes: number
   eventBufferSize: number
   wireContentBytes: number
+  unusedLinkTimeoutMs: number
 }
 
 /** A running hearsay node. One per identity; it can join many topics. */
@@ -192,6 +204,7 @@ export class Node {
       wireLimits: resolveWireLimits({ maxContentBytes: internals.wireContentBytes }),
       onTopicEvent: (topic, event) => this.topics.get(topic)?.dispatch(event),
       log: logger(`hearsay:node:${identity.peerId.slice(0, 8)}`),
+      unusedLinkTimeoutMs: internals.unusedLinkTimeoutMs,
     })
     this.driver.setLocalData(encodeAddrs(this.addr().addrs))
   }

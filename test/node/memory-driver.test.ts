@@ -112,3 +112,41 @@ describe('the driver over the in-memory transport with a virtual clock', () => {
     nodes = []
   })
 })
+
+describe('links no topic uses', () => {
+  it('a peer that connects but never joins a topic is disconnected after unusedLinkTimeoutMs; neighbors stay', async () => {
+    const clock = new VirtualClock()
+    const network = new MemoryNetwork()
+    const made: Node[] = []
+    for (let i = 0; i < 2; i++) {
+      const identity = generateIdentity()
+      const transport = network.createTransport(identity.peerId)
+      await transport.listen('127.0.0.1:0')
+      made.push(await createNode({ secretKey: identity.secretKey, transport, clock, rngSeed: i + 1, unusedLinkTimeoutMs: 10_000 }))
+    }
+    nodes = made
+    const [a, b] = made as [Node, Node]
+    const topicA = a.subscribe(TOPIC_A)
+    b.subscribe(TOPIC_A, { bootstrap: [a.addr()] })
+    const stranger = generateIdentity()
+    const strangerTransport = network.createTransport(stranger.peerId)
+    const conn = await strangerTransport.dial(a.id, a.addr().addrs)
+    await run(clock, 100)
+    expect(topicA.neighbors()).toEqual([b.id])
+    expect(conn.isOpen).toBe(true)
+    await run(clock, 10_000, 100)
+    expect(conn.isOpen).toBe(false)
+    expect(a.stats().unusedLinksClosed).toBe(1)
+    await run(clock, 30_000, 100)
+    expect(topicA.neighbors()).toEqual([b.id])
+    expect(a.stats().unusedLinksClosed).toBe(1)
+    await strangerTransport.close()
+  })
+
+  it('rejects a non-positive unusedLinkTimeoutMs', async () => {
+    const identity = generateIdentity()
+    const transport = new MemoryNetwork().createTransport(identity.peerId)
+    await expect(createNode({ secretKey: identity.secretKey, transport, unusedLinkTimeoutMs: 0 })).rejects.toThrow(/unusedLinkTimeoutMs/)
+    await transport.close()
+  })
+})

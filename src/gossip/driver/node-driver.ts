@@ -56,7 +56,12 @@ export interface DriverStats {
   /** Entries dropped because a dial queue was full. */
   dialQueueFull: number
   dialsFailed: number
+  /** Links closed because no topic used them for `unusedLinkTimeoutMs` (e.g. a peer that never joins a topic). */
+  unusedLinksClosed: number
 }
+
+/** Default for {@link NodeDriverInit.unusedLinkTimeoutMs}: a peer has 30 s to use a link. */
+export const DEFAULT_UNUSED_LINK_TIMEOUT_MS = 30_000
 
 export interface NodeDriverInit {
   readonly state: ProtocolState
@@ -66,6 +71,12 @@ export interface NodeDriverInit {
   /** Called for every topic event (received messages already verified and opened). */
   readonly onTopicEvent: (topic: TopicId, event: DriverTopicEvent) => void
   readonly log?: Logger
+  /**
+   * A link that no topic needs (not a neighbor, no pending request, no dial) is closed
+   * after this long, checked again every period while it is needed: an authenticated
+   * peer that never joins a topic cannot hold a connection slot. Default 30 s.
+   */
+  readonly unusedLinkTimeoutMs?: number
 }
 
 interface PendingDial {
@@ -83,6 +94,7 @@ export class NodeDriver {
     sendQueueFull: 0,
     dialQueueFull: 0,
     dialsFailed: 0,
+    unusedLinksClosed: 0,
   }
 
   private readonly state: ProtocolState
@@ -95,6 +107,8 @@ export class NodeDriver {
   private readonly closing = new Set<PeerId>()
   private readonly dials = new Map<PeerId, PendingDial>()
   private readonly log: Logger
+  /** One pending "is this link still used?" check per open connection. */
+  private readonly unusedChecks = new Map<Connection, unknown>()
   private stopped = false
 
   constructor(private readonly init: NodeDriverInit) {
@@ -124,6 +138,8 @@ export class NodeDriver {
   stop(): void {
     this.stopped = true
     this.timers.stop()
+    for (const handle of this.unusedChecks.values()) this.clock.clearTimer(handle)
+    this.unusedChecks.clear()
     this.outgoing.clear()
     this.dials.clear()
   }
@@ -250,8 +266,31 @@ export class NodeDriver {
       onFrame: (frame) => this.onFrame(conn, frame),
       onClose: (info) => this.onClose(conn, info),
     })
+    this.scheduleUnusedCheck(conn)
     const dial = this.dials.get(conn.remoteId)
     if (dial !== undefined) this.finishDial(conn.remoteId, conn)
+  }
+
+  private scheduleUnusedCheck(conn: Connection): void {
+    if (this.stopped) return
+    const delayMs = this.init.unusedLinkTimeoutMs ?? DEFAULT_UNUSED_LINK_TIMEOUT_MS
+    const handle = this.clock.setTimer(() => {
+      this.unusedChecks.delete(conn)
+      this.closeIfUnused(conn, delayMs)
+    }, delayMs)
+    this.unusedChecks.set(conn, handle)
+  }
+
+  private closeIfUnused(conn: Connection, idleMs: number): void {
+    if (this.stopped || !conn.isOpen) return
+    const peer = conn.remoteId
+    if (this.state.needs(peer) || this.dials.has(peer)) {
+      this.scheduleUnusedCheck(conn)
+      return
+    }
+    this.stats.unusedLinksClosed++
+    this.log('closing link to %s: no topic used it for %d ms', peer.slice(0, 8), idleMs)
+    void conn.close()
   }
 
   private onFrame(conn: Connection, frame: Uint8Array): void {
@@ -300,6 +339,11 @@ export class NodeDriver {
   }
 
   private onClose(conn: Connection, info: CloseInfo): void {
+    const check = this.unusedChecks.get(conn)
+    if (check !== undefined) {
+      this.clock.clearTimer(check)
+      this.unusedChecks.delete(conn)
+    }
     if (this.stopped) return
     // A graceful close (the peer's DISCONNECT came first), our own close, or a replaced
     // duplicate says nothing new; a timeout, protocol error or crash is a failure.
