@@ -55,6 +55,8 @@ export interface RoundSummary {
   churnBroadcasts: number
   /** Of those, the share the survivors delivered (not required to be 100 %: some were sent into dead links). */
   churnDeliveryRatio: number
+  /** Up to 20 (message, survivor) pairs of the churn window never delivered by the end of the round. */
+  churnMissing: string[]
   /** From the last kill until every survivor had only live neighbors and the survivors' overlay was connected. */
   repairMs: number
   repaired: boolean
@@ -420,7 +422,6 @@ export async function runCrashTest(input: Partial<CrashOptions> = {}): Promise<C
       const postRepairDeliveryMs = Date.now() - batchStarted
       const post = countDelivered(survivors, batchMessages)
       if (batchMessages.length < options.postRepairMessages) post.expected += (options.postRepairMessages - batchMessages.length) * (survivors.length - 1)
-      const churnCount = countDelivered(survivors, churnMessages)
       log(`round ${round}: post-repair ${post.delivered}/${post.expected} in ${postRepairDeliveryMs} ms`)
 
       // Restart the victims with their key files (and old ports), join through survivors.
@@ -451,6 +452,12 @@ export async function runCrashTest(input: Partial<CrashOptions> = {}): Promise<C
       const freshCount = countDelivered(slots, fresh)
       if (fresh.length < 2) freshCount.expected += (2 - fresh.length) * (slots.length - 1)
       log(`round ${round}: fresh ${freshCount.delivered}/${freshCount.expected}`)
+      // Messages from the churn window, counted at the end of the round (seconds later).
+      const churnCount = countDelivered(survivors, churnMessages)
+      const churnMissing = survivors.flatMap((r) =>
+        churnMessages.filter((m) => m.author !== r && !r.delivered.has(m.id)).map((m) => `${m.id.slice(0, 8)} from slot ${m.author.slot} at slot ${r.slot}`),
+      )
+      if (churnMissing.length > 0) log(`round ${round}: churn messages missing: ${churnMissing.slice(0, 10).join('; ')}`)
 
       return {
         round,
@@ -458,6 +465,7 @@ export async function runCrashTest(input: Partial<CrashOptions> = {}): Promise<C
         survivors: survivors.length,
         churnBroadcasts: churnMessages.length,
         churnDeliveryRatio: ratio(churnCount.delivered, churnCount.expected),
+        churnMissing: churnMissing.slice(0, 20),
         repairMs,
         repaired,
         survivorActiveViewMin: Math.min(...activeViews),
