@@ -32,6 +32,7 @@ const options = new Command('bench:fanout')
   .option('--rate <r>', 'burst rate per second', positiveInt, 200)
   .option('--size <bytes>', 'payload bytes', positiveInt, 256)
   .option('--warmup <w>', 'warm-up broadcasts (not counted)', positiveInt, 20)
+  .option('--ihave-dispatch-ms <ms>', 'broadcast.ihaveDispatchMs for every node (default: the node default)', positiveInt)
   .option('--seed <s>', 'seed for senders and bootstrap choices', positiveInt, 1)
   .option('--max-seconds <s>', 'abort the run after this long', positiveInt, 600)
   .parse()
@@ -46,6 +47,7 @@ const options = new Command('bench:fanout')
     size: number
     warmup: number
     seed: number
+    ihaveDispatchMs?: number
     maxSeconds: number
   }>()
 
@@ -71,6 +73,7 @@ const config: FanoutConfig = {
   seed: options.seed,
   mode: options.mode as FanoutConfig['mode'],
   processes: options.processes,
+  ihaveDispatchMs: options.ihaveDispatchMs,
 }
 
 const abort = setTimeout(() => {

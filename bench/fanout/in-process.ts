@@ -26,7 +26,14 @@ export class InProcessSwarm implements SwarmDriver {
   async start(): Promise<void> {
     const { nodes: count, degree } = this.config
     for (let i = 0; i < count; i++) {
-      this.nodes.push(await createNode({ listen: '127.0.0.1:0', rngSeed: this.config.seed * 1_000 + i }))
+      const dispatch = this.config.ihaveDispatchMs
+      this.nodes.push(
+        await createNode({
+          listen: '127.0.0.1:0',
+          rngSeed: this.config.seed * 1_000 + i,
+          ...(dispatch === undefined ? {} : { config: { broadcast: { ihaveDispatchMs: dispatch } } }),
+        }),
+      )
     }
     for (let i = 0; i < count; i++) {
       const contacts = new Set<number>()

@@ -41,7 +41,7 @@ export class MultiProcessSwarm implements SwarmDriver {
       child.on('message', (message: FromWorker) => this.onMessage(i, worker, message))
       this.workers.push(worker)
     }
-    await Promise.all(this.workers.map((w) => this.request(w, { type: 'listen', size: this.config.sizeBytes })))
+    await Promise.all(this.workers.map((w) => this.request(w, { type: 'listen', size: this.config.sizeBytes, ihaveDispatchMs: this.config.ihaveDispatchMs })))
     for (let i = 0; i < this.workers.length; i++) {
       const contacts = new Set<number>()
       while (i > 0 && contacts.size < Math.min(this.config.degree, i)) contacts.add(this.rng.int(i))

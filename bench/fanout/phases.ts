@@ -22,6 +22,8 @@ export interface FanoutConfig {
   seed: number
   mode: 'sequential' | 'burst' | 'all'
   processes: boolean
+  /** broadcast.ihaveDispatchMs for every node; undefined = the node default. */
+  ihaveDispatchMs?: number | undefined
 }
 
 /** What a swarm under test must offer the phases. */

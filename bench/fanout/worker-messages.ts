@@ -1,6 +1,6 @@
 /** Messages between the multi-process fan-out coordinator and its node workers. */
 export type ToWorker =
-  | { type: 'listen'; requestId: number; size: number }
+  | { type: 'listen'; requestId: number; size: number; ihaveDispatchMs?: number | undefined }
   | { type: 'subscribe'; requestId: number; bootstrap: { id: string; addrs: string[] }[] }
   | { type: 'broadcast'; requestId: number; messageNumber: number }
   | { type: 'stats'; requestId: number }

@@ -23,7 +23,10 @@ process.on('message', (message: ToWorker) => {
     switch (message.type) {
       case 'listen':
         sizeBytes = message.size
-        node = await createNode({ listen: '127.0.0.1:0' })
+        node = await createNode({
+          listen: '127.0.0.1:0',
+          ...(message.ihaveDispatchMs === undefined ? {} : { config: { broadcast: { ihaveDispatchMs: message.ihaveDispatchMs } } }),
+        })
         send({ type: 'listening', requestId: message.requestId, addr: { id: node.id, addrs: [...node.addr().addrs] } })
         return
       case 'subscribe':

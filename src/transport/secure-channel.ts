@@ -8,6 +8,7 @@
  * once (the library leaves it open otherwise).
  */
 import type { Socket } from 'node:net'
+import type { Uint8ArrayList } from 'uint8arraylist'
 import { noise, type ICryptoInterface } from '@chainsafe/libp2p-noise'
 import { generateKeyPairFromSeed, publicKeyFromRaw } from '@libp2p/crypto/keys'
 import type { ConnectionEncrypter, MessageStream, SecuredConnection, StreamCloseEvent, StreamMessageEvent, Upgrader } from '@libp2p/interface'
@@ -113,29 +114,79 @@ function handshakeError(
   return new TransportError('ERR_HANDSHAKE_FAILED', `handshake with ${ctx.remoteAddr} failed: ${message}`, { cause: err })
 }
 
-/** The secured stream as a ByteChannel. */
+/** Most plaintext bytes in one Noise transport message (65,535 minus the 16-byte tag). */
+const NOISE_MAX_PLAINTEXT = 65_535 - 16
+const NOISE_TAG_BYTES = 16
+
+/**
+ * The transport-phase cipher pair @chainsafe/libp2p-noise keeps on its encrypted stream
+ * (`handshake`, with the nonces inside). Used directly, it saves the library's stream
+ * layers on every message: an EventTarget dispatch and a Uint8ArrayList per layer and
+ * direction, and a thrown RangeError per socket read in its length-prefix decoder.
+ */
+interface NoiseSession {
+  encrypt(plaintext: Uint8Array): Uint8Array | Uint8ArrayList
+  decrypt(ciphertext: Uint8Array, dst?: Uint8Array): Uint8Array | Uint8ArrayList
+}
+
+function noiseSessionOf(secured: MessageStream): NoiseSession | undefined {
+  const handshake = (secured as unknown as { handshake?: Partial<NoiseSession> }).handshake
+  if (typeof handshake?.encrypt !== 'function' || typeof handshake.decrypt !== 'function') return undefined
+  return handshake as NoiseSession
+}
+
+/** What the library's stream layers hold that was received but not delivered yet. */
+interface LibraryReadState {
+  readBuffer?: Uint8ArrayList
+  decoder?: { buffer?: Uint8ArrayList }
+}
+
+function flat(data: Uint8Array | Uint8ArrayList): Uint8Array {
+  return data instanceof Uint8Array ? data : data.subarray()
+}
+
+/**
+ * The secured stream as a ByteChannel. After the handshake, messages are encrypted and
+ * decrypted here with the library's session and written to / read from the socket
+ * directly (same wire format: u16 big-endian length, ChaCha20-Poly1305 ciphertext);
+ * the library's stream is kept for close, drain and EOF events. If the library does not
+ * expose its session (another version), its stream is used for data as well.
+ */
 class NoiseChannel implements ByteChannel {
   readonly remoteAddr: string
   private readonly secured: MessageStream
   private readonly stream: SocketStream
+  private readonly session: NoiseSession | undefined
   private localError: TransportError | undefined
   private started = false
+  private events: ByteChannelEvents | undefined
+  /** Received bytes of an incomplete Noise message. */
+  private rxPending: Buffer[] = []
+  private rxPendingBytes = 0
+  /** Bytes the incomplete message needs in all (2 until its length is known). */
+  private rxNeeded = 2
 
   constructor(secured: MessageStream, stream: SocketStream, remoteAddr: string) {
     this.secured = secured
     this.stream = stream
     this.remoteAddr = remoteAddr
+    this.session = noiseSessionOf(secured)
   }
 
   start(events: ByteChannelEvents): void {
     if (this.started) throw new Error('NoiseChannel.start called twice')
     this.started = true
+    this.events = events
     const secured = this.secured
-    secured.addEventListener('message', (evt: StreamMessageEvent) => {
-      const data = evt.data
-      if (data instanceof Uint8Array) events.onData(data)
-      else for (const buf of data) events.onData(buf)
-    })
+    if (this.session !== undefined) {
+      this.takeOverReads(events)
+    } else {
+      secured.addEventListener('message', (evt: StreamMessageEvent) => {
+        const data = evt.data
+        if (data instanceof Uint8Array) events.onData(data)
+        else for (const buf of data) events.onData(buf)
+      })
+    }
     secured.addEventListener('remoteCloseWrite', () => events.onEnd())
     secured.addEventListener('drain', () => events.onDrain())
     secured.addEventListener('close', (evt: StreamCloseEvent) => events.onClose(this.classify(evt.error)))
@@ -152,8 +203,103 @@ class NoiseChannel implements ByteChannel {
     return new TransportError('ERR_MALFORMED_FRAME', `undecryptable data from peer: ${describeError(error)}`, { cause: error })
   }
 
+  /**
+   * Moves reading from the library's layers to `onSocketData`. Bytes those layers
+   * already hold are taken over in order: plaintext decrypted but not dispatched, then
+   * an incomplete Noise message in the library's decoder, then raw bytes not yet
+   * passed up from the socket stream.
+   */
+  private takeOverReads(events: ByteChannelEvents): void {
+    const library = this.secured as unknown as LibraryReadState
+    const plaintext: Uint8Array[] = []
+    if (library.readBuffer !== undefined && library.readBuffer.byteLength > 0) {
+      for (const buf of library.readBuffer) plaintext.push(buf)
+      library.readBuffer.consume(library.readBuffer.byteLength)
+    }
+    const cipher: Uint8Array[] = []
+    const partial = library.decoder?.buffer
+    if (partial !== undefined && partial.byteLength > 0) {
+      for (const buf of partial) cipher.push(buf)
+      partial.consume(partial.byteLength)
+    }
+    cipher.push(...this.stream.divert((chunk) => this.onSocketData(chunk)))
+    for (const buf of plaintext) events.onData(buf)
+    for (const buf of cipher) this.onSocketData(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength))
+  }
+
+  /** Decrypts every whole Noise message in `chunk` (plus what was pending) and passes it on. */
+  private onSocketData(chunk: Buffer): void {
+    const events = this.events
+    const session = this.session
+    if (events === undefined || session === undefined || this.localError !== undefined) return
+    let data = chunk
+    if (this.rxPendingBytes > 0) {
+      this.rxPending.push(chunk)
+      this.rxPendingBytes += chunk.byteLength
+      if (this.rxPendingBytes < this.rxNeeded) return
+      data = Buffer.concat(this.rxPending, this.rxPendingBytes)
+      this.rxPending = []
+      this.rxPendingBytes = 0
+    }
+    const end = data.byteLength
+    let i = 0
+    while (end - i >= 2) {
+      const len = ((data[i] as number) << 8) | (data[i + 1] as number)
+      if (end - i - 2 < len) break
+      const ciphertext = data.subarray(i + 2, i + 2 + len)
+      i += 2 + len
+      if (len < NOISE_TAG_BYTES) {
+        this.destroy(new TransportError('ERR_MALFORMED_FRAME', `undecryptable data from peer: a ${len}-byte Noise message`))
+        return
+      }
+      let plaintext: Uint8Array
+      try {
+        // In place, as the library does: the socket's buffer is ours alone.
+        plaintext = flat(session.decrypt(ciphertext, ciphertext.subarray(0, len - NOISE_TAG_BYTES)))
+      } catch (err) {
+        this.destroy(new TransportError('ERR_MALFORMED_FRAME', `undecryptable data from peer: ${describeError(err)}`, { cause: err }))
+        return
+      }
+      if (plaintext.byteLength > 0) events.onData(plaintext)
+      if (this.localError !== undefined || this.stream.socket.destroyed) return
+    }
+    if (i < end) {
+      const rest = data.subarray(i)
+      this.rxPending = [rest]
+      this.rxPendingBytes = rest.byteLength
+      this.rxNeeded = rest.byteLength >= 2 ? 2 + (((rest[0] as number) << 8) | (rest[1] as number)) : 2
+    } else {
+      this.rxNeeded = 2
+    }
+  }
+
   write(chunk: Uint8Array): boolean {
-    return this.secured.send(chunk)
+    const session = this.session
+    if (session === undefined) return this.secured.send(chunk)
+    const socket = this.stream.socket
+    if (socket.destroyed || socket.writableEnded) return false
+    if (chunk.byteLength <= NOISE_MAX_PLAINTEXT) {
+      const ciphertext = flat(session.encrypt(chunk))
+      const out = Buffer.allocUnsafe(2 + ciphertext.byteLength)
+      out.writeUInt16BE(ciphertext.byteLength, 0)
+      out.set(ciphertext, 2)
+      return socket.write(out)
+    }
+    const pieces: Uint8Array[] = []
+    let total = 0
+    for (let i = 0; i < chunk.byteLength; i += NOISE_MAX_PLAINTEXT) {
+      const ciphertext = flat(session.encrypt(chunk.subarray(i, Math.min(chunk.byteLength, i + NOISE_MAX_PLAINTEXT))))
+      pieces.push(ciphertext)
+      total += 2 + ciphertext.byteLength
+    }
+    const out = Buffer.allocUnsafe(total)
+    let offset = 0
+    for (const ciphertext of pieces) {
+      out.writeUInt16BE(ciphertext.byteLength, offset)
+      out.set(ciphertext, offset + 2)
+      offset += 2 + ciphertext.byteLength
+    }
+    return socket.write(out)
   }
 
   end(): void {

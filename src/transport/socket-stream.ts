@@ -20,6 +20,8 @@ export class SocketStream extends AbstractMultiaddrConnection {
   /** The socket's own error, if it failed. */
   socketError: Error | undefined
   private secured = false
+  /** Set by `divert()`: raw socket bytes go here instead of the libp2p read buffer. */
+  private diverted: ((chunk: Buffer) => void) | undefined
 
   constructor(socket: Socket, direction: 'inbound' | 'outbound', log: Logger) {
     super({
@@ -30,7 +32,10 @@ export class SocketStream extends AbstractMultiaddrConnection {
     })
     this.socket = socket
     socket.setTimeout(0)
-    socket.on('data', (buf: Buffer) => this.onData(buf))
+    socket.on('data', (buf: Buffer) => {
+      if (this.diverted !== undefined) this.diverted(buf)
+      else this.onData(buf)
+    })
     socket.on('error', (err) => {
       this.socketError ??= err
       this.abort(err)
@@ -54,6 +59,21 @@ export class SocketStream extends AbstractMultiaddrConnection {
   /** The Noise handshake completed: from now on an EOF is a half-close. */
   markSecured(): void {
     this.secured = true
+  }
+
+  /**
+   * From now on, hands every byte read from the socket to `onBytes` (the secure
+   * channel's own Noise decoder) instead of the libp2p stream layers above. Returns the
+   * bytes read earlier that those layers had not taken yet (oldest first).
+   */
+  divert(onBytes: (chunk: Buffer) => void): Uint8Array[] {
+    this.diverted = onBytes
+    const left: Uint8Array[] = []
+    if (this.readBuffer.byteLength > 0) {
+      for (const buf of this.readBuffer) left.push(buf)
+      this.readBuffer.consume(this.readBuffer.byteLength)
+    }
+    return left
   }
 
   /**

@@ -143,9 +143,22 @@ suite('Plumtree: IHAVE and GRAFT', () => {
     node.receive('b', { type: 'prune' })
     node.receive('b', { type: 'ihave', entries: [{ id: messageId(1), round: 1 }] })
     const lines = describe(node.receive('a', gossip(1, 3)))
-    expect(lines).toEqual(['emit received from a hops 4', 'schedule ihaveDispatch 5', 'send b graft round 1', 'send a prune'])
+    // No IHAVE back to b: it announced the id, so it has the message.
+    expect(lines).toEqual(['emit received from a hops 4', 'send b graft round 1', 'send a prune'])
     expect(node.broadcast.eager.has('b')).toBe(true)
     expect(node.broadcast.lazy.has('a')).toBe(true)
+  })
+
+  it('announces an id to a lazy peer only while that peer has not shown it has the message', () => {
+    const node = new Harness().withNeighbors('a', 'b', 'c')
+    node.receive('b', { type: 'prune' })
+    node.receive('c', { type: 'prune' })
+    // Both b and c are lazy: the GOSSIP from a queues an IHAVE for each.
+    expect(describe(node.receive('a', gossip(1, 0)))).toEqual(['emit received from a hops 1', 'schedule ihaveDispatch 5'])
+    // b announces the id itself, c pushes a copy: neither needs our IHAVE any more.
+    node.receive('b', { type: 'ihave', entries: [{ id: messageId(1), round: 1 }] })
+    expect(describe(node.receive('c', gossip(1, 1)))).toEqual(['send c prune'])
+    expect(describe(node.fire({ kind: 'ihaveDispatch' }))).toEqual([])
   })
 
   it('the first graft wait follows the observed lag, within its bounds', () => {

@@ -84,8 +84,12 @@ export class Plumtree {
   /** Announced but not received ids. Capacity: `maxAnnouncersPerId` each, `maxMissingTotal` in all. */
   private readonly missing = new Map<MessageId, MissingEntry>()
   private missingTotal = 0
-  /** IHAVE entries waiting for the next dispatch. Capacity: `maxLazyQueuePerPeer` per peer. */
-  private readonly lazyQueues = new Map<PeerId, IHaveEntry[]>()
+  /**
+   * IHAVE entries waiting for the next dispatch, id -> round, per peer. An id leaves a
+   * peer's queue early when that peer shows it has the message (it sent the message or
+   * announced it to us). Capacity: `maxLazyQueuePerPeer` per peer.
+   */
+  private readonly lazyQueues = new Map<PeerId, Map<MessageId, number>>()
   private dispatchScheduled = false
   private nextSweepMs = 0
   /**
@@ -218,6 +222,7 @@ export class Plumtree {
     const hops = message.round + 1
     if (this.seen.has(message.id)) {
       this.stats.duplicates++
+      this.unqueueIHave(from, message.id)
       const announcedAtMs = this.graftedAnnouncedAt.get(message.id)
       if (announcedAtMs !== undefined) {
         this.graftedAnnouncedAt.delete(message.id)
@@ -254,7 +259,11 @@ export class Plumtree {
       else this.sampleEagerLag(nowMs - missing.firstAnnouncedMs)
     }
     for (const peer of this.eager) if (peer !== from) this.sendGossip(peer, forwarded)
-    for (const peer of this.lazy) if (peer !== from) this.queueIHave(peer, { id: message.id, round: hops })
+    for (const peer of this.lazy) {
+      // A lazy peer that announced this id to us has it: no IHAVE back.
+      if (peer === from || (missing !== undefined && missing.announcers.some((a) => a.peer === peer))) continue
+      this.queueIHave(peer, { id: message.id, round: hops })
+    }
     if (!isNeighbor) return
     this.lazy.delete(from)
     this.eager.add(from)
@@ -310,7 +319,11 @@ export class Plumtree {
 
   private onIHave(from: PeerId, message: IHaveMessage, nowMs: number): void {
     for (const { id, round } of message.entries) {
-      if (this.seen.has(id)) continue
+      if (this.seen.has(id)) {
+        // `from` has it: our own announcement to it would be redundant.
+        this.unqueueIHave(from, id)
+        continue
+      }
       let entry = this.missing.get(id)
       if (entry === undefined) {
         if (this.missingTotal >= this.config.maxMissingTotal || this.missing.size >= this.config.maxMissingTotal) {
@@ -390,26 +403,40 @@ export class Plumtree {
   private queueIHave(peer: PeerId, entry: IHaveEntry): void {
     let queue = this.lazyQueues.get(peer)
     if (queue === undefined) {
-      queue = []
+      queue = new Map()
       this.lazyQueues.set(peer, queue)
     }
-    if (queue.length >= this.config.maxLazyQueuePerPeer) {
+    if (queue.has(entry.id)) return
+    if (queue.size >= this.config.maxLazyQueuePerPeer) {
       this.stats.droppedLazyEntries++
       return
     }
-    queue.push(entry)
+    queue.set(entry.id, entry.round)
     if (!this.dispatchScheduled) {
       this.dispatchScheduled = true
       this.io.schedule(this.config.ihaveDispatchMs, { kind: 'ihaveDispatch' })
     }
   }
 
+  /** `peer` showed it has `id`: drop our pending announcement of it to `peer`. */
+  private unqueueIHave(peer: PeerId, id: MessageId): void {
+    this.lazyQueues.get(peer)?.delete(id)
+  }
+
   private dispatchIHaves(): void {
     this.dispatchScheduled = false
     const maxEntries = this.config.maxIHaveEntriesPerMessage
     for (const [peer, queue] of this.lazyQueues) {
-      for (let start = 0; start < queue.length; start += maxEntries) {
-        const entries = queue.slice(start, start + maxEntries)
+      let entries: IHaveEntry[] = []
+      for (const [id, round] of queue) {
+        entries.push({ id, round })
+        if (entries.length === maxEntries) {
+          this.stats.ihaveEntriesSent += entries.length
+          this.io.send(peer, { type: 'ihave', entries })
+          entries = []
+        }
+      }
+      if (entries.length > 0) {
         this.stats.ihaveEntriesSent += entries.length
         this.io.send(peer, { type: 'ihave', entries })
       }
@@ -471,7 +498,7 @@ export class Plumtree {
     graftTimings: number
   } {
     let lazyQueued = 0
-    for (const queue of this.lazyQueues.values()) lazyQueued = Math.max(lazyQueued, queue.length)
+    for (const queue of this.lazyQueues.values()) lazyQueued = Math.max(lazyQueued, queue.size)
     let maxAnnouncers = 0
     for (const entry of this.missing.values()) maxAnnouncers = Math.max(maxAnnouncers, entry.announcers.length)
     return {
