@@ -29,6 +29,8 @@ export interface PhaseFigures {
   wireBytesPerMsg: number
   cpuMsPerMsg: number
   wallMs: number
+  /** Every fully delivered message's fan-out latency, ascending (for plots). */
+  fanoutSamplesMs: number[]
 }
 
 /** Arrival times of one phase's messages at each node. */
@@ -121,6 +123,7 @@ export class DeliveryLog {
       wireBytesPerMsg: messages === 0 ? 0 : Math.round(measured.wireBytes / messages),
       cpuMsPerMsg: messages === 0 ? 0 : round(measured.cpuMs / messages),
       wallMs: Math.round(measured.wallMs),
+      fanoutSamplesMs: fanout.map((x) => Math.round(x * 100) / 100),
     }
   }
 }
