@@ -18,7 +18,7 @@ interface Phase {
   fanoutSamplesMs?: number[]
 }
 interface Report {
-  config: { nodes: number; rate: number; processes: boolean }
+  config: { nodes: number; rate: number; processes: boolean; ihaveDispatchMs?: number }
   phases: { sequential?: Phase; burst?: Phase }
 }
 
@@ -28,18 +28,21 @@ if (output === undefined || inputs.length === 0) {
   process.exit(2)
 }
 
-const points: { n: string; phase: string; latencyMs: number; share: number }[] = []
+const points: { n: string; setting: string; phase: string; latencyMs: number; share: number }[] = []
 const order: string[] = []
+const settings: string[] = []
 for (const file of inputs) {
   const report = JSON.parse(readFileSync(file, 'utf8')) as Report
   const n = `N = ${report.config.nodes}${report.config.processes ? ' (processes)' : ''}`
   if (!order.includes(n)) order.push(n)
+  const setting = `IHAVE batch ${report.config.ihaveDispatchMs ?? 5} ms${report.config.ihaveDispatchMs === undefined ? ' (default)' : ''}`
+  if (!settings.includes(setting)) settings.push(setting)
   for (const [name, phase] of Object.entries(report.phases) as [string, Phase | undefined][]) {
     const samples = phase?.fanoutSamplesMs
     if (phase === undefined || samples === undefined || samples.length === 0) continue
     const label = name === 'burst' ? `burst ${report.config.rate}/s` : 'sequential'
     // Messages that never reached everyone sit beyond the axis: the curve ends below 1.
-    samples.forEach((latencyMs, i) => points.push({ n, phase: label, latencyMs: Math.max(0.1, latencyMs), share: (i + 1) / phase.messages }))
+    samples.forEach((latencyMs, i) => points.push({ n, setting, phase: label, latencyMs: Math.max(0.1, latencyMs), share: (i + 1) / phase.messages }))
   }
 }
 
@@ -60,6 +63,8 @@ const spec: TopLevelSpec = {
       x: { field: 'latencyMs', type: 'quantitative', title: 'fan-out latency (ms, log scale)', scale: { type: 'log' } },
       y: { field: 'share', type: 'quantitative', title: 'share of messages', scale: { domain: [0, 1] } },
       color: { field: 'n', type: 'nominal', title: null, sort: order, legend: { orient: 'bottom' } },
+      strokeDash: { field: 'setting', type: 'nominal', title: null, sort: settings, legend: { orient: 'bottom' } },
+      detail: { field: 'setting', type: 'nominal' },
     },
   },
   config: { font: 'sans-serif' },
