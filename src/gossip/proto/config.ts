@@ -24,7 +24,14 @@ export interface MembershipConfig {
   shuffleRandomWalkLength: number
   /** Period of the SHUFFLE. @default 60_000 (iroh) */
   shuffleIntervalMs: number
-  /** How long a NEIGHBOR request may stay unanswered before the next passive peer is tried. @default 500 (iroh) */
+  /**
+   * How long a NEIGHBOR request may stay unanswered before the next passive peer is tried
+   * (it includes dialing the peer). @default 2_000 (hearsay; iroh 500: with 200 nodes
+   * joining at once in one process, dials and Noise handshakes lagged the event loop past
+   * 500 ms, requests timed out and were retried with new dials, and the overlay never
+   * formed; with 2 s it forms in 5 s. Peers that fail outright are detected by the
+   * failed connection, not by this timeout)
+   */
   neighborRequestTimeoutMs: number
   /**
    * Period of the repair check: while the active view is below capacity, promote a
@@ -143,7 +150,7 @@ export const DEFAULT_MEMBERSHIP_CONFIG: Readonly<MembershipConfig> = Object.free
   shufflePassiveCount: 4,
   shuffleRandomWalkLength: 6,
   shuffleIntervalMs: 60_000,
-  neighborRequestTimeoutMs: 500,
+  neighborRequestTimeoutMs: 2_000,
   repairIntervalMs: 5_000,
   maxKnownPeers: 16,
   lostPeerRetentionMs: 600_000,
