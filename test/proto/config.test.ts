@@ -13,7 +13,7 @@ describe('protocol config', () => {
       shufflePassiveCount: 4,
       shuffleRandomWalkLength: 6,
       shuffleIntervalMs: 60_000,
-      neighborRequestTimeoutMs: 2_000,
+      neighborRequestTimeoutMs: 1_000,
     })
     expect(DEFAULT_BROADCAST_CONFIG).toMatchObject({
       graftTimeout1Ms: 80,

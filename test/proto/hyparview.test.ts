@@ -9,9 +9,9 @@ suite('HyParView: join', () => {
       'schedule shuffle 60000',
       'schedule repair 5000',
       'send a join',
-      'schedule neighborTimeout 2000',
+      'schedule neighborTimeout 1000',
       'send b join',
-      'schedule neighborTimeout 2000',
+      'schedule neighborTimeout 1000',
     ])
     expect([...node.membership.pending.keys()]).toEqual(['a', 'b'])
   })
@@ -55,7 +55,7 @@ suite('HyParView: FORWARD_JOIN', () => {
   it('at ttl 0 asks the joiner to become a neighbor with HIGH priority', () => {
     const node = new Harness().withNeighbors('a', 'b')
     const actions = node.receive('a', { type: 'forwardJoin', peer: { id: 'n' }, ttl: 0 })
-    expect(describe(actions)).toEqual(['send n neighbor high #1', 'schedule neighborTimeout 2000'])
+    expect(describe(actions)).toEqual(['send n neighbor high #1', 'schedule neighborTimeout 1000'])
     const reply = node.receive('n', { type: 'neighborReply', seq: 1, requestId: 1, accepted: true })
     expect(describe(reply)).toEqual(['emit neighborUp n'])
   })
@@ -64,7 +64,7 @@ suite('HyParView: FORWARD_JOIN', () => {
     const node = new Harness().withNeighbors('a')
     expect(describe(node.receive('a', { type: 'forwardJoin', peer: { id: 'n' }, ttl: 5 }))).toEqual([
       'send n neighbor high #1',
-      'schedule neighborTimeout 2000',
+      'schedule neighborTimeout 1000',
     ])
   })
 
@@ -155,7 +155,7 @@ suite('HyParView: DISCONNECT and failures', () => {
   it('refills with HIGH priority when the active view is empty', () => {
     const node = new Harness().withNeighbors('a')
     const lines = describe(node.receive('a', { type: 'disconnect', seq: 5000, alive: true }))
-    expect(lines).toEqual(['emit neighborDown a disconnected', 'send a neighbor high #1', 'schedule neighborTimeout 2000'])
+    expect(lines).toEqual(['emit neighborDown a disconnected', 'send a neighbor high #1', 'schedule neighborTimeout 1000'])
   })
 
   it('DISCONNECT (leaving) drops the peer from every view', () => {
@@ -202,7 +202,7 @@ suite('HyParView: DISCONNECT and failures', () => {
     node.fire({ kind: 'neighborTimeout', peer: 'a', requestId: 1 })
     expect(node.membership.pending.size).toBe(0)
     const lines = describe(node.fire({ kind: 'repair' }))
-    expect(lines).toEqual(['schedule repair 5000', 'send a join', 'schedule neighborTimeout 2000'])
+    expect(lines).toEqual(['schedule repair 5000', 'send a join', 'schedule neighborTimeout 1000'])
   })
 })
 
