@@ -6,6 +6,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { TopicMessage } from '../src/gossip/proto/messages.js'
+import { messageArb } from './helpers/wire-arbitraries.js'
 import type { PeerInfo } from '../src/gossip/proto/types.js'
 import {
   DEFAULT_WIRE_LIMITS,
@@ -210,34 +211,6 @@ describe('wire codec: limits and errors', () => {
 
 // ---- property tests ----
 
-const idArb = fc.uint8Array({ minLength: 32, maxLength: 32 }).map(hex)
-const numArb = fc.oneof(fc.nat(300), fc.maxSafeNat())
-const dataArb = fc.option(fc.uint8Array({ maxLength: 40 }), { nil: undefined })
-const peerArb: fc.Arbitrary<PeerInfo> = fc.record({ id: idArb, data: dataArb }, { requiredKeys: ['id'] })
-const peersArb = fc.array(peerArb, { maxLength: 10 })
-
-const messageArb: fc.Arbitrary<TopicMessage> = fc.oneof(
-  fc.record({ type: fc.constant('join' as const), seq: numArb, data: dataArb }, { requiredKeys: ['type', 'seq'] }),
-  fc.record({ type: fc.constant('forwardJoin' as const), peer: peerArb, ttl: numArb }),
-  fc.record(
-    { type: fc.constant('neighbor' as const), seq: numArb, requestId: numArb, priority: fc.constantFrom('high' as const, 'low' as const), data: dataArb },
-    { requiredKeys: ['type', 'seq', 'requestId', 'priority'] },
-  ),
-  fc.record({ type: fc.constant('neighborReply' as const), seq: numArb, requestId: numArb, accepted: fc.boolean() }),
-  fc.record({ type: fc.constant('disconnect' as const), seq: numArb, alive: fc.boolean() }),
-  fc.record({ type: fc.constant('shuffle' as const), origin: peerArb, nodes: peersArb, ttl: numArb }),
-  fc.record({ type: fc.constant('shuffleReply' as const), nodes: peersArb }),
-  fc.record({
-    type: fc.constant('gossip' as const),
-    id: idArb,
-    content: fc.uint8Array({ maxLength: 300 }),
-    round: numArb,
-    scope: fc.constantFrom('swarm' as const, 'neighbors' as const),
-  }),
-  fc.record({ type: fc.constant('ihave' as const), entries: fc.array(fc.record({ id: idArb, round: numArb }), { maxLength: 20 }) }),
-  fc.record({ type: fc.constant('graft' as const), id: fc.option(idArb, { nil: undefined }), round: numArb }, { requiredKeys: ['type', 'round'] }),
-  fc.constant({ type: 'prune' as const }),
-)
 const topicArb = fc.constantFrom(T, M, P, '44'.repeat(32))
 const entriesArb = fc.array(fc.record({ topic: topicArb, message: messageArb }), { minLength: 1, maxLength: 25 })
 

@@ -12,8 +12,6 @@
  *   complete frames before the cut and buffers the rest).
  */
 import fc from 'fast-check'
-import type { TopicMessage } from '../../src/gossip/proto/messages.js'
-import type { PeerInfo } from '../../src/gossip/proto/types.js'
 import { WIRE_VERSION, WireError, decodeFrame, encodeFrame, type WireEntry } from '../../src/gossip/wire.js'
 import { TicketError } from '../../src/ticket/errors.js'
 import { TICKET_PREFIX, encodeTicket, parseTicket, type Ticket } from '../../src/ticket/index.js'
@@ -27,6 +25,7 @@ import {
   type DecodedFrame,
 } from '../../src/transport/framing.js'
 import { nodeId } from '../ticket/helpers.js'
+import { idArb, messageArb } from '../helpers/wire-arbitraries.js'
 
 export interface FuzzProperty {
   readonly name: string
@@ -66,33 +65,6 @@ function canonical(value: unknown): string {
 // ---------------------------------------------------------------- wire
 
 const T = '11'.repeat(32)
-const idArb = fc.uint8Array({ minLength: 32, maxLength: 32 }).map(hex)
-const numArb = fc.oneof(fc.nat(300), fc.maxSafeNat())
-const dataArb = fc.option(fc.uint8Array({ maxLength: 40 }), { nil: undefined })
-const peerArb: fc.Arbitrary<PeerInfo> = fc.record({ id: idArb, data: dataArb }, { requiredKeys: ['id'] })
-const peersArb = fc.array(peerArb, { maxLength: 8 })
-const messageArb: fc.Arbitrary<TopicMessage> = fc.oneof(
-  fc.record({ type: fc.constant('join' as const), seq: numArb, data: dataArb }, { requiredKeys: ['type', 'seq'] }),
-  fc.record({ type: fc.constant('forwardJoin' as const), peer: peerArb, ttl: numArb }),
-  fc.record(
-    { type: fc.constant('neighbor' as const), seq: numArb, requestId: numArb, priority: fc.constantFrom('high' as const, 'low' as const), data: dataArb },
-    { requiredKeys: ['type', 'seq', 'requestId', 'priority'] },
-  ),
-  fc.record({ type: fc.constant('neighborReply' as const), seq: numArb, requestId: numArb, accepted: fc.boolean() }),
-  fc.record({ type: fc.constant('disconnect' as const), seq: numArb, alive: fc.boolean() }),
-  fc.record({ type: fc.constant('shuffle' as const), origin: peerArb, nodes: peersArb, ttl: numArb }),
-  fc.record({ type: fc.constant('shuffleReply' as const), nodes: peersArb }),
-  fc.record({
-    type: fc.constant('gossip' as const),
-    id: idArb,
-    content: fc.uint8Array({ maxLength: 300 }),
-    round: numArb,
-    scope: fc.constantFrom('swarm' as const, 'neighbors' as const),
-  }),
-  fc.record({ type: fc.constant('ihave' as const), entries: fc.array(fc.record({ id: idArb, round: numArb }), { maxLength: 20 }) }),
-  fc.record({ type: fc.constant('graft' as const), id: fc.option(idArb, { nil: undefined }), round: numArb }, { requiredKeys: ['type', 'round'] }),
-  fc.constant({ type: 'prune' as const }),
-)
 const entriesArb: fc.Arbitrary<WireEntry[]> = fc.array(fc.record({ topic: fc.oneof(fc.constantFrom(T, '22'.repeat(32)), idArb), message: messageArb }), {
   minLength: 1,
   maxLength: 12,

@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { TcpTransport, createNode, generateIdentity, type Node, type Topic } from '../../src/index.js'
 import { parseAddress } from '../../src/transport/address.js'
 import { Inbox, TOPIC_A, closeAll, joinAll, startNodes, waitFor } from '../node/helpers.js'
+import { within } from '../transport/helpers.js'
 
 const text = (s: string) => new TextEncoder().encode(s)
 let nodes: Node[] = []
@@ -153,15 +154,3 @@ describe('hostile sockets', () => {
     await expectHonestDelivery([...topics, lateTopic], 'after the rogues left')
   })
 })
-
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)
-  })
-  try {
-    return await Promise.race([promise, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
-}
