@@ -1,78 +1,66 @@
 /**
- * Concurrent broadcasts in simulation: what happens to Plumtree's eager tree when
- * messages from random senders overlap (the fan-out bench's burst phase, without CPU).
+ * Concurrent broadcasts in simulation: fan-out latency, RMR and tree health when
+ * messages from several senders overlap (the fan-out bench's burst phase, without CPU).
  *
  *   npx tsx bench/sim-burst.ts --nodes 50 --interval-ms 5 --messages 200 --seed 1
+ *   npx tsx bench/sim-burst.ts --nodes 12 --senders 12 --interval-ms 83 --messages 240 \
+ *     --min-latency-ms 30 --max-latency-ms 50
  *
- * Bootstraps an S1 overlay, sends 20 sequential warm-up broadcasts, then `--messages`
- * broadcasts from random senders `--interval-ms` apart, and waits (at most 20 s of
- * virtual time) until each reached every node. Prints one JSON object: eager links and
- * nodes without an eager link before and after, fan-out latency (last delivery) p50 /
- * p99, GRAFTs and PRUNEs. Bounded by the simulation itself.
+ * Prints one JSON object (see src/gossip/sim/concurrent.ts for the fields). `--trees 0`
+ * runs the same with one shared tree for every sender; `--fixed-graft-wait` turns the
+ * adaptive graft wait off. Bounded by the simulation itself (fixed counts, at most 20 s
+ * of virtual time after the last broadcast).
  */
 import { Command, InvalidArgumentError } from 'commander'
-import { bootstrapNetwork } from '../src/gossip/sim/scenarios.js'
-import { SIM_TOPIC, type Simulation } from '../src/gossip/sim/index.js'
+import { runConcurrentSenders } from '../src/gossip/sim/concurrent.js'
 
-function positiveInt(value: string): number {
+function nonNegativeInt(value: string): number {
   const n = Number(value)
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer')
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer')
   return n
 }
 
 const options = new Command('sim-burst')
-  .option('--nodes <n>', 'swarm size', positiveInt, 50)
-  .option('--interval-ms <ms>', 'virtual time between two broadcasts', positiveInt, 5)
-  .option('--messages <n>', 'broadcasts in the burst', positiveInt, 200)
-  .option('--seed <s>', 'seed', positiveInt, 1)
+  .option('--nodes <n>', 'swarm size', nonNegativeInt, 50)
+  .option('--interval-ms <ms>', 'virtual time between two broadcasts', nonNegativeInt, 5)
+  .option('--messages <n>', 'broadcasts in the measured phase', nonNegativeInt, 200)
+  .option('--senders <n>', 'distinct senders (0 = any node)', nonNegativeInt, 0)
+  .option('--warmup <n>', 'sequential broadcasts before the measured phase', nonNegativeInt, 20)
+  .option('--min-latency-ms <ms>', 'smallest link latency', nonNegativeInt, 10)
+  .option('--max-latency-ms <ms>', 'largest link latency', nonNegativeInt, 50)
+  .option('--trees <n>', 'broadcast.maxOriginTrees (0 = one shared tree)', nonNegativeInt)
+  .option('--fixed-graft-wait', 'broadcast.adaptiveGraftTimeout = false')
+  .option('--seed <s>', 'seed', nonNegativeInt, 1)
   .parse()
-  .opts<{ nodes: number; intervalMs: number; messages: number; seed: number }>()
+  .opts<{
+    nodes: number
+    intervalMs: number
+    messages: number
+    senders: number
+    warmup: number
+    minLatencyMs: number
+    maxLatencyMs: number
+    trees?: number
+    fixedGraftWait?: boolean
+    seed: number
+  }>()
 
-const PAYLOAD = new Uint8Array(256)
-
-function eagerTree(sim: Simulation): { eagerLinks: number; nodesWithoutEager: number } {
-  let ends = 0
-  let nodesWithoutEager = 0
-  for (const node of sim.nodes) {
-    const eager = node.state.topic(SIM_TOPIC)?.broadcast.eager.size ?? 0
-    ends += eager
-    if (eager === 0) nodesWithoutEager++
-  }
-  return { eagerLinks: ends / 2, nodesWithoutEager }
+const broadcast = {
+  ...(options.trees === undefined ? {} : { maxOriginTrees: options.trees }),
+  ...(options.fixedGraftWait === true ? { adaptiveGraftTimeout: false } : {}),
 }
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN
-}
-
-const sim = bootstrapNetwork({ nodes: options.nodes, seed: options.seed, checkInvariants: false }, 's1')
-for (let i = 0; i < 20; i++) {
-  const id = sim.broadcast(sim.random.int(options.nodes), PAYLOAD)
-  sim.runUntilDelivered(5_000, [id])
-  sim.runFor(500)
-}
-const before = eagerTree(sim)
-const graftsBefore = sim.sentByType.get('graft') ?? 0
-const prunesBefore = sim.sentByType.get('prune') ?? 0
-const ids: string[] = []
-for (let i = 0; i < options.messages; i++) {
-  ids.push(sim.broadcast(sim.random.int(options.nodes), PAYLOAD))
-  sim.runFor(options.intervalMs)
-}
-const delivered = sim.runUntilDelivered(20_000, ids)
-const fanoutMs = ids
-  .map((id) => sim.log.get(id)?.latenciesMs ?? [])
-  .map((latencies) => latencies.reduce((a, b) => Math.max(a, b), 0))
-  .sort((a, b) => a - b)
 console.log(
-  JSON.stringify({
-    bench: 'sim-burst-v1',
-    config: options,
-    delivered,
-    before,
-    after: eagerTree(sim),
-    fanoutLatencyMs: { p50: percentile(fanoutMs, 0.5), p99: percentile(fanoutMs, 0.99) },
-    grafts: (sim.sentByType.get('graft') ?? 0) - graftsBefore,
-    prunes: (sim.sentByType.get('prune') ?? 0) - prunesBefore,
-  }),
+  JSON.stringify(
+    runConcurrentSenders({
+      nodes: options.nodes,
+      seed: options.seed,
+      intervalMs: options.intervalMs,
+      messages: options.messages,
+      senders: options.senders,
+      warmup: options.warmup,
+      minLatencyMs: options.minLatencyMs,
+      maxLatencyMs: options.maxLatencyMs,
+      config: { broadcast },
+    }),
+  ),
 )

@@ -19,7 +19,7 @@ describe('wire codec over TCP + Noise', () => {
       topic: topics[i % 7 === 0 ? 1 : 0] as string,
       message:
         i % 3 === 0
-          ? { type: 'gossip', id: i.toString(16).padStart(64, '0'), round: i % 5, scope: 'swarm', content: new Uint8Array(100).fill(i % 256) }
+          ? { type: 'gossip', id: i.toString(16).padStart(64, '0'), origin: 'ab'.repeat(32), round: i % 5, scope: 'swarm', content: new Uint8Array(100).fill(i % 256) }
           : { type: 'ihave', entries: [{ id: i.toString(16).padStart(64, '0'), round: 1 }] },
     }))
     const frames = encodeFrames(entries)

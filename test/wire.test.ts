@@ -54,8 +54,8 @@ const GOLDEN: [string, TopicMessage, string, number][] = [
     102,
   ],
   ['shuffleReply', { type: 'shuffleReply', nodes: [] }, '07 00', 2],
-  ['gossip', { type: 'gossip', id: M, round: 3, scope: 'swarm', content: Uint8Array.of(0xde, 0xad) }, `08 ${M} 03 00 02 dead`, 38],
-  ['gossip neighbors scope', { type: 'gossip', id: M, round: 0, scope: 'neighbors', content: new Uint8Array(0) }, `08 ${M} 00 01 00`, 36],
+  ['gossip', { type: 'gossip', id: M, origin: P, round: 3, scope: 'swarm', content: Uint8Array.of(0xde, 0xad) }, `08 ${M} ${P} 03 00 02 dead`, 70],
+  ['gossip neighbors scope', { type: 'gossip', id: M, origin: P, round: 0, scope: 'neighbors', content: new Uint8Array(0) }, `08 ${M} ${P} 00 01 00`, 68],
   [
     'ihave',
     { type: 'ihave', entries: [{ id: M, round: 1 }, { id: T, round: 200 }] },
@@ -63,8 +63,10 @@ const GOLDEN: [string, TopicMessage, string, number][] = [
     69,
   ],
   ['graft with id', { type: 'graft', id: M, round: 4 }, `0a 01 ${M} 04`, 35],
+  ['graft with origin', { type: 'graft', origin: P, round: 0 }, `0a 02 ${P} 00`, 35],
+  ['graft with id and origin', { type: 'graft', id: M, origin: P, round: 2 }, `0a 03 ${M} ${P} 02`, 67],
   ['graft without id', { type: 'graft', round: 0 }, '0a 00 00', 3],
-  ['prune', { type: 'prune' }, '0b', 1],
+  ['prune', { type: 'prune', origin: P }, `0b ${P}`, 33],
 ]
 
 describe('wire codec: golden bytes', () => {
@@ -75,30 +77,30 @@ describe('wire codec: golden bytes', () => {
     // In a frame: version, group count, topic, message count, then the message.
     const frame = encodeFrame([{ topic: T, message }])
     expect(frame.byteLength).toBe(35 + size)
-    expect(hex(frame)).toBe(`01 01 ${T} 01 ${bytes}`.replace(/\s+/g, ''))
+    expect(hex(frame)).toBe(`02 01 ${T} 01 ${bytes}`.replace(/\s+/g, ''))
     expect(decodeFrame(frame)).toEqual([{ topic: T, message }])
   })
 
   it('groups consecutive messages of one topic in a batch', () => {
     const entries: WireEntry[] = [
-      { topic: T, message: { type: 'prune' } },
+      { topic: T, message: { type: 'prune', origin: P } },
       { topic: T, message: { type: 'graft', round: 0 } },
-      { topic: M, message: { type: 'prune' } },
-      { topic: T, message: { type: 'prune' } },
+      { topic: M, message: { type: 'prune', origin: P } },
+      { topic: T, message: { type: 'prune', origin: P } },
     ]
     const frame = encodeFrame(entries)
-    expect(hex(frame)).toBe(`01 03 ${T} 02 0b 0a0000 ${M} 01 0b ${T} 01 0b`.replace(/\s+/g, ''))
-    expect(frame.byteLength).toBe(1 + 1 + (32 + 1 + 1 + 3) + (32 + 1 + 1) + (32 + 1 + 1))
+    expect(hex(frame)).toBe(`02 03 ${T} 02 0b ${P} 0a0000 ${M} 01 0b ${P} ${T} 01 0b ${P}`.replace(/\s+/g, ''))
+    expect(frame.byteLength).toBe(1 + 1 + (32 + 1 + 33 + 3) + (32 + 1 + 33) + (32 + 1 + 33))
     expect(decodeFrame(frame)).toEqual(entries)
   })
 
-  it('has a 1-KiB gossip frame of 1096 bytes (35 envelope + 37 header + 1024)', () => {
-    const frame = encodeFrame([{ topic: T, message: { type: 'gossip', id: M, round: 1, scope: 'swarm', content: new Uint8Array(1024) } }])
-    expect(frame.byteLength).toBe(1096)
+  it('has a 1-KiB gossip frame of 1128 bytes (35 envelope + 69 header + 1024)', () => {
+    const frame = encodeFrame([{ topic: T, message: { type: 'gossip', id: M, origin: P, round: 1, scope: 'swarm', content: new Uint8Array(1024) } }])
+    expect(frame.byteLength).toBe(1128)
   })
 
   it('decodes into copies that do not alias the input, even from a Buffer', () => {
-    const frame = Buffer.from(encodeFrame([{ topic: T, message: { type: 'gossip', id: M, round: 1, scope: 'swarm', content: Uint8Array.of(7) } }]))
+    const frame = Buffer.from(encodeFrame([{ topic: T, message: { type: 'gossip', id: M, origin: P, round: 1, scope: 'swarm', content: Uint8Array.of(7) } }]))
     const [entry] = decodeFrame(frame)
     frame.fill(0)
     const message = entry?.message as Extract<TopicMessage, { type: 'gossip' }>
@@ -108,7 +110,7 @@ describe('wire codec: golden bytes', () => {
 })
 
 describe('wire codec: limits and errors', () => {
-  const gossip = (n: number): TopicMessage => ({ type: 'gossip', id: M, round: 0, scope: 'swarm', content: new Uint8Array(n) })
+  const gossip = (n: number): TopicMessage => ({ type: 'gossip', id: M, origin: P, round: 0, scope: 'swarm', content: new Uint8Array(n) })
   const big: WireLimits = { ...DEFAULT_WIRE_LIMITS, maxContentBytes: 1 << 16, maxIHaveEntries: 4096, maxShufflePeers: 4096, maxPeerDataBytes: 1 << 16, maxMessagesPerFrame: 1 << 16 }
   /** Encoded with generous limits, decoded with the defaults. */
   const overLimit = (message: TopicMessage): void => {
@@ -129,7 +131,7 @@ describe('wire codec: limits and errors', () => {
   })
 
   it('enforces maxContentBytes (configurable)', () => {
-    expect(encodeMessage(gossip(4096)).byteLength).toBe(1 + 32 + 1 + 1 + 2 + 4096)
+    expect(encodeMessage(gossip(4096)).byteLength).toBe(1 + 32 + 32 + 1 + 1 + 2 + 4096)
     overLimit(gossip(4097))
     const limits = resolveWireLimits({ maxContentBytes: 8192 })
     const frame = encodeFrame([{ topic: T, message: gossip(8192) }], limits)
@@ -149,7 +151,7 @@ describe('wire codec: limits and errors', () => {
   })
 
   it('enforces maxMessagesPerFrame and maxFrameBytes on decode', () => {
-    const many = Array.from({ length: 1025 }, (): WireEntry => ({ topic: T, message: { type: 'prune' } }))
+    const many = Array.from({ length: 1025 }, (): WireEntry => ({ topic: T, message: { type: 'prune', origin: P } }))
     expectWireError(() => encodeFrame(many), 'ERR_WIRE_LIMIT')
     expectWireError(() => decodeFrame(encodeFrame(many, big)), 'ERR_WIRE_LIMIT')
     const frame = encodeFrame([{ topic: T, message: gossip(100) }])
@@ -157,24 +159,25 @@ describe('wire codec: limits and errors', () => {
   })
 
   it('rejects structural errors with stable codes', () => {
-    const prune = hex(encodeFrame([{ topic: T, message: { type: 'prune' } }]))
+    const prune = hex(encodeFrame([{ topic: T, message: { type: 'prune', origin: P } }]))
     const cases: [string, string][] = [
       ['', 'ERR_WIRE_TRUNCATED'],
-      ['02' + prune.slice(2), 'ERR_WIRE_VERSION'],
-      [`01 00`, 'ERR_WIRE_MALFORMED'], // no groups
-      [`01 01 ${T} 00`, 'ERR_WIRE_MALFORMED'], // empty group
-      [`01 01 ${T} 01 7f`, 'ERR_WIRE_UNKNOWN_TYPE'],
-      [`01 01 ${T} 01 00`, 'ERR_WIRE_UNKNOWN_TYPE'],
+      ['01' + prune.slice(2), 'ERR_WIRE_VERSION'], // the previous wire version
+      [`02 00`, 'ERR_WIRE_MALFORMED'], // no groups
+      [`02 01 ${T} 00`, 'ERR_WIRE_MALFORMED'], // empty group
+      [`02 01 ${T} 01 7f`, 'ERR_WIRE_UNKNOWN_TYPE'],
+      [`02 01 ${T} 01 00`, 'ERR_WIRE_UNKNOWN_TYPE'],
       [prune + '00', 'ERR_WIRE_MALFORMED'], // trailing byte
-      [`01 01 ${T} 01 05 8100 00`, 'ERR_WIRE_MALFORMED'], // non-minimal varint
-      [`01 01 ${T} 01 05 ffffffffffffffff01 00`, 'ERR_WIRE_MALFORMED'], // 9-byte varint
-      [`01 01 ${T} 01 05 ffffffffffffff7f 00`, 'ERR_WIRE_MALFORMED'], // above 2^53 - 1
-      [`01 01 ${T} 01 05 05 02`, 'ERR_WIRE_MALFORMED'], // bool 2
-      [`01 01 ${T} 01 03 01 02 02 00`, 'ERR_WIRE_MALFORMED'], // priority 2
-      [`01 01 ${T} 01 08 ${M} 00 02 00`, 'ERR_WIRE_MALFORMED'], // scope 2
-      [`01 01 ${T} 01 08 ${M} 00 00 05 0102`, 'ERR_WIRE_TRUNCATED'],
-      [`01 01 ${T.slice(0, 40)}`, 'ERR_WIRE_TRUNCATED'],
-      [`01 01 ${T} 01 08 ${M} 00 00 ffffffff0f`, 'ERR_WIRE_LIMIT'], // huge length: refused before allocating
+      [`02 01 ${T} 01 05 8100 00`, 'ERR_WIRE_MALFORMED'], // non-minimal varint
+      [`02 01 ${T} 01 05 ffffffffffffffff01 00`, 'ERR_WIRE_MALFORMED'], // 9-byte varint
+      [`02 01 ${T} 01 05 ffffffffffffff7f 00`, 'ERR_WIRE_MALFORMED'], // above 2^53 - 1
+      [`02 01 ${T} 01 05 05 02`, 'ERR_WIRE_MALFORMED'], // bool 2
+      [`02 01 ${T} 01 03 01 02 02 00`, 'ERR_WIRE_MALFORMED'], // priority 2
+      [`02 01 ${T} 01 08 ${M} ${M} 00 02 00`, 'ERR_WIRE_MALFORMED'], // scope 2
+      [`02 01 ${T} 01 08 ${M} ${M} 00 00 05 0102`, 'ERR_WIRE_TRUNCATED'],
+      [`02 01 ${T} 01 0a 04 00`, 'ERR_WIRE_MALFORMED'], // unknown graft flag
+      [`02 01 ${T.slice(0, 40)}`, 'ERR_WIRE_TRUNCATED'],
+      [`02 01 ${T} 01 08 ${M} ${M} 00 00 ffffffff0f`, 'ERR_WIRE_LIMIT'], // huge length: refused before allocating
     ]
     for (const [bytes, code] of cases) expectWireError(() => decodeFrame(unhex(bytes)), code)
   })
@@ -187,10 +190,10 @@ describe('wire codec: limits and errors', () => {
       { type: 'graft', id: 'AB'.repeat(32), round: 0 },
       { type: 'graft', id: 'ab', round: 0 },
       { type: 'forwardJoin', peer: { id: '1' }, ttl: 0 },
-      { type: 'gossip', id: M, round: 0, scope: 'everyone' as 'swarm', content: new Uint8Array(0) },
+      { type: 'gossip', id: M, origin: P, round: 0, scope: 'everyone' as 'swarm', content: new Uint8Array(0) },
     ]
     for (const message of bad) expectWireError(() => encodeMessage(message), 'ERR_WIRE_INVALID_MESSAGE')
-    expectWireError(() => encodeFrame([{ topic: 'not-hex', message: { type: 'prune' } }]), 'ERR_WIRE_INVALID_MESSAGE')
+    expectWireError(() => encodeFrame([{ topic: 'not-hex', message: { type: 'prune', origin: P } }]), 'ERR_WIRE_INVALID_MESSAGE')
     expectWireError(() => encodeFrame([]), 'ERR_WIRE_MALFORMED')
     expect(hex(encodeMessage({ type: 'join', seq: Number.MAX_SAFE_INTEGER }))).toBe('01ffffffffffffff0f00')
   })

@@ -64,7 +64,7 @@ export async function measureFloor(nodes: number, payloadBytes: number): Promise
   const topic = 'ab'.repeat(32)
   const payload = randomBytes(payloadBytes)
   const sealed = signer.seal(topic, payload)
-  const frame = encodeFrame([{ topic, message: { type: 'gossip', id: sealed.id, content: sealed.envelope, round: 1, scope: 'swarm' } }])
+  const frame = encodeFrame([{ topic, message: { type: 'gossip', id: sealed.id, origin: author.peerId, content: sealed.envelope, round: 1, scope: 'swarm' } }])
   const key = randomBytes(32)
   const nonce = Buffer.alloc(12)
   const encrypt = () => {

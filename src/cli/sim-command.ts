@@ -33,7 +33,15 @@ export interface SimOptions {
   rounds?: number
   maxWallS: number
   joinSpacingMs?: number
+  /** broadcast.maxOriginTrees for every node (s1/s2/s3/s3r). */
+  originTrees?: number
   check: boolean
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer')
+  return n
 }
 
 function positiveInt(value: string): number {
@@ -62,10 +70,10 @@ function percentList(value: string): number[] {
 export function simCommand(name: string): Command {
   return new Command(name)
     .description(
-      'run a seeded simulation scenario of the protocol: s1 bootstrap, s2 one sender, s3 random senders, ' +
+      'run a seeded simulation scenario of the protocol: s1 bootstrap, s2 one sender, s3 random senders, s3r 20 repeating senders, ' +
         'crash (S4 sweep), tree-repair (S5), join-storm (S6), races (S7), ihave-flood (S8), churn (S9), partition (S10)',
     )
-    .option('--scenario <name>', 's1 | s2 | s3 | s1s3 | crash | tree-repair | join-storm | races | ihave-flood | churn | partition (or s4 … s10)', 's3')
+    .option('--scenario <name>', 's1 | s2 | s3 | s1s3 | s3r | crash | tree-repair | join-storm | races | ihave-flood | churn | partition (or s4 … s10)', 's3')
     .option('--nodes <n>', 'number of nodes', positiveInt, 1_000)
     .option('--seed <s>', 'seed', positiveInt)
     .option('--seeds <list>', 'comma-separated seeds, one run each', seedList)
@@ -74,6 +82,7 @@ export function simCommand(name: string): Command {
     .option('--rounds <n>', 'membership rounds to run (join-storm, races, churn, partition)', positiveInt)
     .option('--max-wall-s <s>', 'crash sweep: start no new run after this many seconds', positiveInt, 3_600)
     .option('--join-spacing-ms <ms>', 's1/s2/s3: virtual time between two joins of the bootstrap (default 10)', positiveInt)
+    .option('--origin-trees <n>', 's1/s2/s3/s3r: origins with a broadcast tree of their own (0 = one shared tree; default 64)', nonNegativeInt)
     .option('--check', 'check local invariants after every step (slower)', false)
 }
 
@@ -101,7 +110,7 @@ export function runScenarioCommand(options: SimOptions, output: 'json' | 'text')
   const name = (options.scenario === 's1s3' ? 's3' : options.scenario) as ScenarioName
   if (!Object.hasOwn(SCENARIOS, name)) {
     console.error(
-      `unknown scenario "${options.scenario}": use s1, s2, s3, s1s3, crash, tree-repair, join-storm, races, ihave-flood, churn, partition or s4 … s10`,
+      `unknown scenario "${options.scenario}": use s1, s2, s3, s1s3, s3r, crash, tree-repair, join-storm, races, ihave-flood, churn, partition or s4 … s10`,
     )
     return 2
   }
@@ -114,6 +123,7 @@ export function runScenarioCommand(options: SimOptions, output: 'json' | 'text')
       checkInvariants: options.check,
       ...(options.broadcasts === undefined ? {} : { broadcasts: options.broadcasts }),
       ...(options.joinSpacingMs === undefined ? {} : { joinSpacingMs: options.joinSpacingMs }),
+      ...(options.originTrees === undefined ? {} : { config: { broadcast: { maxOriginTrees: options.originTrees } } }),
     })
     const report = {
       ...scenarioReport(options.scenario, result, {

@@ -5,7 +5,7 @@
  * Frame layout (all counts and numbers are canonical unsigned varints, ids are raw 32
  * bytes, `opt-bytes` is varint 0 for "absent" or n + 1 followed by n bytes):
  *
- *   frame   = version:u8 (=1)  groupCount:varint (>= 1)  group{groupCount}
+ *   frame   = version:u8 (=2)  groupCount:varint (>= 1)  group{groupCount}
  *   group   = topic:32  messageCount:varint (>= 1)  message{messageCount}
  *   message = tag:u8  body
  *   peer    = id:32  data:opt-bytes
@@ -18,10 +18,10 @@
  *   0x05 disconnect     seq  alive:u8 (0/1)
  *   0x06 shuffle        origin:peer  ttl  count  peer{count}
  *   0x07 shuffleReply   count  peer{count}
- *   0x08 gossip         id:32  round  scope:u8 (0 swarm, 1 neighbors)  content:varint-len bytes
+ *   0x08 gossip         id:32  origin:32  round  scope:u8 (0 swarm, 1 neighbors)  content:varint-len bytes
  *   0x09 ihave          count  (id:32 round){count}
- *   0x0a graft          hasId:u8 (0/1)  [id:32]  round
- *   0x0b prune          (empty)
+ *   0x0a graft          flags:u8 (bit 0 id, bit 1 origin)  [id:32]  [origin:32]  round
+ *   0x0b prune          origin:32
  *
  * A batch groups consecutive messages of the same topic, so a frame with one message
  * costs 35 bytes of envelope. Every size and count is checked against `WireLimits`
@@ -35,7 +35,7 @@ import { ByteReader, ByteWriter, ID_BYTES, WireError, varintBytes } from './wire
 export { WireError, type WireErrorCode } from './wire-bytes.js'
 
 /** The version byte every frame starts with. */
-export const WIRE_VERSION = 1
+export const WIRE_VERSION = 2
 
 /** Size and count limits enforced by both the encoder and the decoder. */
 export interface WireLimits {
@@ -96,6 +96,9 @@ const TAGS: Readonly<Record<TopicMessageType, number>> = {
   prune: 0x0b,
 }
 
+/** GRAFT flag bits. */
+const GRAFT_HAS_ID = 1
+const GRAFT_HAS_ORIGIN = 2
 const SCOPES: readonly BroadcastScope[] = ['swarm', 'neighbors']
 const PRIORITIES: readonly NeighborPriority[] = ['low', 'high']
 
@@ -244,6 +247,7 @@ function writeMessage(w: ByteWriter, m: TopicMessage, limits: WireLimits): void 
       return
     case 'gossip':
       w.id(m.id, 'gossip.id')
+      w.id(m.origin, 'gossip.origin')
       w.varint(m.round, 'gossip.round')
       writeEnum(w, SCOPES, m.scope, 'gossip.scope')
       w.bytes(m.content, limits.maxContentBytes, 'gossip.content')
@@ -260,11 +264,13 @@ function writeMessage(w: ByteWriter, m: TopicMessage, limits: WireLimits): void 
       }
       return
     case 'graft':
-      w.bool(m.id !== undefined)
+      w.u8((m.id === undefined ? 0 : GRAFT_HAS_ID) | (m.origin === undefined ? 0 : GRAFT_HAS_ORIGIN))
       if (m.id !== undefined) w.id(m.id, 'graft.id')
+      if (m.origin !== undefined) w.id(m.origin, 'graft.origin')
       w.varint(m.round, 'graft.round')
       return
     case 'prune':
+      w.id(m.origin, 'prune.origin')
       return
   }
 }
@@ -289,7 +295,12 @@ function readFrame(bytes: Uint8Array, limits: WireLimits): WireEntry[] {
   }
   const r = new ByteReader(bytes)
   const version = r.u8('version')
-  if (version !== WIRE_VERSION) throw new WireError('ERR_WIRE_VERSION', `wire version ${version}, expected ${WIRE_VERSION}`)
+  if (version !== WIRE_VERSION) {
+    throw new WireError(
+      'ERR_WIRE_VERSION',
+      `wire version ${version}, expected ${WIRE_VERSION}: the peer runs an incompatible hearsay release; upgrade the older node`,
+    )
+  }
   const groups = r.bounded(limits.maxMessagesPerFrame, 'group count')
   if (groups === 0) throw new WireError('ERR_WIRE_MALFORMED', 'frame without messages')
   const entries: WireEntry[] = []
@@ -363,9 +374,10 @@ function readMessage(r: ByteReader, limits: WireLimits): TopicMessage {
       return { type: 'shuffleReply', nodes: readPeers(r, limits, 'shuffleReply.nodes') }
     case TAGS.gossip: {
       const id = r.id('gossip.id')
+      const origin = r.id('gossip.origin')
       const round = r.varint('gossip.round')
       const scope = readEnum(r, SCOPES, 'gossip.scope')
-      return { type: 'gossip', id, round, scope, content: r.bytes(limits.maxContentBytes, 'gossip.content') }
+      return { type: 'gossip', id, origin, round, scope, content: r.bytes(limits.maxContentBytes, 'gossip.content') }
     }
     case TAGS.ihave: {
       const count = r.bounded(limits.maxIHaveEntries, 'ihave count')
@@ -377,13 +389,22 @@ function readMessage(r: ByteReader, limits: WireLimits): TopicMessage {
       return { type: 'ihave', entries }
     }
     case TAGS.graft: {
-      const hasId = r.bool('graft.hasId')
-      const id = hasId ? r.id('graft.id') : undefined
+      const flags = r.u8('graft.flags')
+      if ((flags & ~(GRAFT_HAS_ID | GRAFT_HAS_ORIGIN)) !== 0) {
+        throw new WireError('ERR_WIRE_MALFORMED', `graft.flags has unknown bits: ${flags}`)
+      }
+      const id = (flags & GRAFT_HAS_ID) !== 0 ? r.id('graft.id') : undefined
+      const origin = (flags & GRAFT_HAS_ORIGIN) !== 0 ? r.id('graft.origin') : undefined
       const round = r.varint('graft.round')
-      return id === undefined ? { type: 'graft', round } : { type: 'graft', id, round }
+      return {
+        type: 'graft',
+        round,
+        ...(id === undefined ? {} : { id }),
+        ...(origin === undefined ? {} : { origin }),
+      }
     }
     case TAGS.prune:
-      return { type: 'prune' }
+      return { type: 'prune', origin: r.id('prune.origin') }
     default:
       throw new WireError('ERR_WIRE_UNKNOWN_TYPE', `unknown message type 0x${tag.toString(16).padStart(2, '0')}`)
   }

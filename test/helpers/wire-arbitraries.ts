@@ -25,11 +25,15 @@ export const messageArb: fc.Arbitrary<TopicMessage> = fc.oneof(
   fc.record({
     type: fc.constant('gossip' as const),
     id: idArb,
+    origin: idArb,
     content: fc.uint8Array({ maxLength: 300 }),
     round: numArb,
     scope: fc.constantFrom('swarm' as const, 'neighbors' as const),
   }),
   fc.record({ type: fc.constant('ihave' as const), entries: fc.array(fc.record({ id: idArb, round: numArb }), { maxLength: 20 }) }),
-  fc.record({ type: fc.constant('graft' as const), id: fc.option(idArb, { nil: undefined }), round: numArb }, { requiredKeys: ['type', 'round'] }),
-  fc.constant({ type: 'prune' as const }),
+  fc.record(
+    { type: fc.constant('graft' as const), id: fc.option(idArb, { nil: undefined }), origin: fc.option(idArb, { nil: undefined }), round: numArb },
+    { requiredKeys: ['type', 'round'] },
+  ),
+  fc.record({ type: fc.constant('prune' as const), origin: idArb }),
 )

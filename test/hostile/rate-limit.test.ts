@@ -102,7 +102,7 @@ describe('rate limits over real sockets', () => {
     const signer = new EnvelopeSigner(identity.secretKey, identity.publicKey)
     const frames = Array.from({ length: 300 }, (_, i) => {
       const { envelope, id } = signer.seal(TOPIC_A, text(`flood ${i}`))
-      return encodeFrame([{ topic: TOPIC_A, message: { type: 'gossip', id, content: envelope, round: 0, scope: 'swarm' } }])
+      return encodeFrame([{ topic: TOPIC_A, message: { type: 'gossip', id, origin: identity.peerId, content: envelope, round: 0, scope: 'swarm' } }])
     })
     const honest = ['during 1', 'during 2', 'during 3']
     let sent = 0

@@ -15,8 +15,8 @@ afterEach(async () => {
   rogue = undefined
 })
 
-function gossip(id: string, content: Uint8Array): GossipMessage {
-  return { type: 'gossip', id, content, round: 0, scope: 'swarm' }
+function gossip(id: string, content: Uint8Array, origin: string): GossipMessage {
+  return { type: 'gossip', id, origin, content, round: 0, scope: 'swarm' }
 }
 
 /** Sends one GOSSIP straight onto a connection to `target`, bypassing the protocol. */
@@ -53,7 +53,7 @@ describe('authorship: every broadcast is signed by its author', () => {
     const attacker = generateIdentity()
     const genuine = new EnvelopeSigner(attacker.secretKey, attacker.publicKey).seal(TOPIC_A, text('forged?'))
     const forged = forge(genuine.envelope, genuine.id, nodes[1]!)
-    await inject(nodes[0]!, TOPIC_A, gossip(forged.id, forged.content))
+    await inject(nodes[0]!, TOPIC_A, gossip(forged.id, forged.content, attacker.peerId))
     expect(nodes[0]!.stats().forgedDropped).toBe(1)
     await topics[2]!.broadcast(text('still fine'))
     await waitFor(() => inboxes[0]!.count('still fine') === 1 && inboxes[1]!.count('still fine') === 1, 5_000, 'honest delivery')
@@ -67,9 +67,21 @@ describe('authorship: every broadcast is signed by its author', () => {
     const inbox = new Inbox(topics[0]!)
     const attacker = generateIdentity()
     const other = new EnvelopeSigner(attacker.secretKey, attacker.publicKey).seal(TOPIC_B, text('wrong topic'))
-    await inject(nodes[0]!, TOPIC_A, gossip(other.id, other.envelope))
+    await inject(nodes[0]!, TOPIC_A, gossip(other.id, other.envelope, attacker.peerId))
     expect(nodes[0]!.stats().forgedDropped).toBe(1)
     expect(inbox.count('wrong topic')).toBe(0)
+  })
+
+  it('a genuine message whose origin names another node than its author is dropped (no tree hijack)', async () => {
+    nodes = await startNodes(2)
+    const topics = joinAll(nodes, TOPIC_A)
+    await Promise.all(topics.map((t) => t.joined({ timeoutMs: 10_000 })))
+    const inbox = new Inbox(topics[0]!)
+    const author = generateIdentity()
+    const sealed = new EnvelopeSigner(author.secretKey, author.publicKey).seal(TOPIC_A, text('misattributed'))
+    await inject(nodes[0]!, TOPIC_A, gossip(sealed.id, sealed.envelope, nodes[1]!.id))
+    expect(nodes[0]!.stats().forgedDropped).toBe(1)
+    expect(inbox.count('misattributed')).toBe(0)
   })
 
   it('a genuine message from a stranger is delivered with its author', async () => {
@@ -78,7 +90,7 @@ describe('authorship: every broadcast is signed by its author', () => {
     const inbox = new Inbox(topic)
     const author = generateIdentity()
     const sealed = new EnvelopeSigner(author.secretKey, author.publicKey).seal(TOPIC_A, text('signed'))
-    await inject(nodes[0]!, TOPIC_A, gossip(sealed.id, sealed.envelope)).catch(() => undefined)
+    await inject(nodes[0]!, TOPIC_A, gossip(sealed.id, sealed.envelope, author.peerId)).catch(() => undefined)
     await waitFor(() => inbox.count('signed') === 1, 5_000, 'delivery')
     const event = inbox.events.find((e) => e.type === 'received')
     expect(event?.type === 'received' && event.author).toBe(author.peerId)

@@ -192,7 +192,7 @@ suite('HyParView: DISCONNECT and failures', () => {
 
   it('a broadcast message from a non-neighbor is answered with DISCONNECT', () => {
     const node = new Harness().withNeighbors('a')
-    const lines = describe(node.receive('z', { type: 'prune' }))
+    const lines = describe(node.receive('z', { type: 'prune', origin: 'o' }))
     expect(lines).toEqual(['send z disconnect alive', 'disconnect z'])
   })
 

@@ -4,7 +4,7 @@ import type { GossipMessage } from '../../src/gossip/proto/messages.js'
 
 const content = new Uint8Array([1, 2, 3])
 function gossip(id: number, round: number): GossipMessage {
-  return { type: 'gossip', id: messageId(id), content, round, scope: 'swarm' }
+  return { type: 'gossip', id: messageId(id), origin: 'o', content, round, scope: 'swarm' }
 }
 
 suite('Plumtree: announcing recent messages to a new neighbor', () => {
@@ -58,8 +58,8 @@ suite('Plumtree: announcing recent messages to a new neighbor', () => {
 suite('Plumtree: announcers', () => {
   it('a peer repeating an id holds one announcer slot, so the other announcers are still tried', () => {
     const node = new Harness('me', { broadcast: { maxAnnouncersPerId: 2, adaptiveGraftTimeout: false } }).withNeighbors('a', 'b')
-    node.receive('a', { type: 'prune' })
-    node.receive('b', { type: 'prune' })
+    node.receive('a', { type: 'prune', origin: 'o' })
+    node.receive('b', { type: 'prune', origin: 'o' })
     for (let i = 0; i < 5; i++) node.receive('a', { type: 'ihave', entries: [{ id: messageId(1), round: 0 }] })
     node.receive('b', { type: 'ihave', entries: [{ id: messageId(1), round: 0 }] })
     expect(node.broadcast.sizes().maxAnnouncers).toBe(2)

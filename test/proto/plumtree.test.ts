@@ -4,13 +4,13 @@ import type { GossipMessage } from '../../src/gossip/proto/messages.js'
 
 const content = new Uint8Array([1, 2, 3])
 function gossip(id: number, round: number): GossipMessage {
-  return { type: 'gossip', id: messageId(id), content, round, scope: 'swarm' }
+  return { type: 'gossip', id: messageId(id), origin: 'o', content, round, scope: 'swarm' }
 }
 
 /** A node with neighbors a, b, c, where c has been made lazy by a PRUNE. */
 function nodeWithLazyC(config = {}) {
   const node = new Harness('me', config).withNeighbors('a', 'b', 'c')
-  node.receive('c', { type: 'prune' })
+  node.receive('c', { type: 'prune', origin: 'o' })
   return node
 }
 
@@ -88,7 +88,7 @@ suite('Plumtree: GOSSIP', () => {
 
   it('a PRUNE moves the sender to lazy', () => {
     const node = new Harness().withNeighbors('a')
-    node.receive('a', { type: 'prune' })
+    node.receive('a', { type: 'prune', origin: 'o' })
     expect(node.broadcast.lazy.has('a')).toBe(true)
     expect(node.broadcast.eager.size).toBe(0)
   })
@@ -97,21 +97,22 @@ suite('Plumtree: GOSSIP', () => {
 suite('Plumtree: IHAVE and GRAFT', () => {
   it('grafts the first announcer after timer1, then the next one after timer2', () => {
     const node = new Harness('me', { broadcast: { adaptiveGraftTimeout: false } }).withNeighbors('a', 'b')
-    node.receive('a', { type: 'prune' })
-    node.receive('b', { type: 'prune' })
+    node.receive('a', { type: 'prune', origin: 'o' })
+    node.receive('b', { type: 'prune', origin: 'o' })
     expect(describe(node.receive('a', { type: 'ihave', entries: [{ id: messageId(1), round: 4 }] }))).toEqual([
       'schedule graft 80',
     ])
     expect(describe(node.receive('b', { type: 'ihave', entries: [{ id: messageId(1), round: 2 }] }))).toEqual([])
     expect(describe(node.fire({ kind: 'graft', id: messageId(1) }))).toEqual(['send a graft id round 4', 'schedule graft 40'])
-    expect(node.broadcast.eager.has('a')).toBe(true)
+    // The origin (which tree the link joins) is known only once the message arrives.
+    expect(node.broadcast.eager.has('a')).toBe(false)
     expect(describe(node.fire({ kind: 'graft', id: messageId(1) }))).toEqual(['send b graft id round 2', 'schedule graft 40'])
     expect(describe(node.fire({ kind: 'graft', id: messageId(1) }))).toEqual([])
   })
 
   it('does not graft once the message arrived', () => {
     const node = new Harness().withNeighbors('a', 'b')
-    node.receive('a', { type: 'prune' })
+    node.receive('a', { type: 'prune', origin: 'o' })
     node.receive('a', { type: 'ihave', entries: [{ id: messageId(1), round: 0 }] })
     node.receive('b', gossip(1, 0))
     expect(node.fire({ kind: 'graft', id: messageId(1) })).toEqual([])
@@ -120,7 +121,7 @@ suite('Plumtree: IHAVE and GRAFT', () => {
   it('ignores announcements of ids it already has', () => {
     const node = new Harness().withNeighbors('a', 'b')
     node.receive('b', gossip(1, 0))
-    node.receive('a', { type: 'prune' })
+    node.receive('a', { type: 'prune', origin: 'o' })
     expect(node.receive('a', { type: 'ihave', entries: [{ id: messageId(1), round: 0 }] })).toEqual([])
   })
 
@@ -140,7 +141,7 @@ suite('Plumtree: IHAVE and GRAFT', () => {
 
   it('optimises the tree: a GOSSIP that took >= threshold more hops than an IHAVE swaps parents', () => {
     const node = new Harness().withNeighbors('a', 'b')
-    node.receive('b', { type: 'prune' })
+    node.receive('b', { type: 'prune', origin: 'o' })
     node.receive('b', { type: 'ihave', entries: [{ id: messageId(1), round: 1 }] })
     const lines = describe(node.receive('a', gossip(1, 3)))
     // No IHAVE back to b: it announced the id, so it has the message.
@@ -151,8 +152,8 @@ suite('Plumtree: IHAVE and GRAFT', () => {
 
   it('announces an id to a lazy peer only while that peer has not shown it has the message', () => {
     const node = new Harness().withNeighbors('a', 'b', 'c')
-    node.receive('b', { type: 'prune' })
-    node.receive('c', { type: 'prune' })
+    node.receive('b', { type: 'prune', origin: 'o' })
+    node.receive('c', { type: 'prune', origin: 'o' })
     // Both b and c are lazy: the GOSSIP from a queues an IHAVE for each.
     expect(describe(node.receive('a', gossip(1, 0)))).toEqual(['emit received from a hops 1', 'schedule ihaveDispatch 5'])
     // b announces the id itself, c pushes a copy: neither needs our IHAVE any more.
@@ -163,7 +164,7 @@ suite('Plumtree: IHAVE and GRAFT', () => {
 
   it('the first graft wait follows the observed lag, within its bounds', () => {
     const node = new Harness('me', { broadcast: { maxGraftTimeoutMs: 300 } }).withNeighbors('a', 'b')
-    node.receive('b', { type: 'prune' })
+    node.receive('b', { type: 'prune', origin: 'o' })
     expect(node.broadcast.graftTimeoutMs()).toBe(80)
     for (let i = 1; i <= 20; i++) {
       node.nowMs += 1000
@@ -179,7 +180,7 @@ suite('Plumtree: IHAVE and GRAFT', () => {
 suite('Plumtree: caps on network-fed state', () => {
   it('an IHAVE flood with random ids stays within the missing-announcement caps', () => {
     const node = new Harness('me', { broadcast: { maxMissingTotal: 50, maxAnnouncersPerId: 2 } }).withNeighbors('a', 'b', 'c')
-    for (const peer of ['a', 'b', 'c']) node.receive(peer, { type: 'prune' })
+    for (const peer of ['a', 'b', 'c']) node.receive(peer, { type: 'prune', origin: 'o' })
     for (let batch = 0; batch < 10; batch++) {
       const entries = Array.from({ length: 20 }, (_, i) => ({ id: messageId(batch * 20 + i), round: 0 }))
       node.receive('a', { type: 'ihave', entries })
@@ -193,7 +194,7 @@ suite('Plumtree: caps on network-fed state', () => {
 
   it('per-peer lazy queues are capped', () => {
     const node = new Harness('me', { broadcast: { maxLazyQueuePerPeer: 3 } }).withNeighbors('a', 'b')
-    node.receive('b', { type: 'prune' })
+    node.receive('b', { type: 'prune', origin: 'o' })
     for (let i = 0; i < 10; i++) node.receive('a', gossip(i, 0))
     expect(node.broadcast.sizes().lazyQueued).toBe(3)
     expect(node.broadcast.stats.droppedLazyEntries).toBe(7)
@@ -205,10 +206,10 @@ suite('Plumtree: caps on network-fed state', () => {
     expect(node.broadcast.sizes().seen).toBe(5)
     expect(node.broadcast.sizes().cache).toBe(3)
     node.nowMs = 1500
-    node.receive('a', { type: 'prune' })
+    node.receive('a', { type: 'prune', origin: 'o' })
     expect(node.broadcast.sizes().cache).toBe(0)
     node.nowMs = 2500
-    node.receive('a', { type: 'prune' })
+    node.receive('a', { type: 'prune', origin: 'o' })
     expect(node.broadcast.sizes().seen).toBe(0)
   })
 })

@@ -63,7 +63,7 @@ suite('invariants', () => {
   it('accept a healthy state and reject a peer that is both eager and lazy', () => {
     const node = new Harness().withNeighbors('a', 'b')
     expect(() => checkInvariants(node.state)).not.toThrow()
-    node.broadcast.lazy.add('a')
+    node.broadcast.trees.lazy.add('a')
     expect(() => checkInvariants(node.state)).toThrow(InvariantError)
     expect(() => checkInvariants(node.state)).toThrow(/a is both eager and lazy/)
   })

@@ -13,7 +13,7 @@
  * - DISCONNECT says whether the sender stays alive (eviction) or leaves (quit), so a
  *   leaving peer is dropped from passive views as well.
  */
-import type { BroadcastScope, MessageId, PeerInfo } from './types.js'
+import type { BroadcastScope, MessageId, PeerId, PeerInfo } from './types.js'
 
 /** NEIGHBOR priority: `high` is always accepted, `low` only into a free slot. */
 export type NeighborPriority = 'high' | 'low'
@@ -75,6 +75,8 @@ export interface ShuffleReplyMessage {
 export interface GossipMessage {
   readonly type: 'gossip'
   readonly id: MessageId
+  /** The node that broadcast the message (its author): names the tree it travels. */
+  readonly origin: PeerId
   readonly content: Uint8Array
   /** Hops taken so far: 0 when sent by the origin. */
   readonly round: number
@@ -93,16 +95,21 @@ export interface IHaveMessage {
   readonly entries: readonly IHaveEntry[]
 }
 
-/** GRAFT: make the link eager again and, if `id` is set, send that message. */
+/**
+ * GRAFT: make the link eager again and, if `id` is set, send that message. The tree is
+ * `origin`'s when set, else that of the message `id` names (the receiver has it cached).
+ */
 export interface GraftMessage {
   readonly type: 'graft'
   readonly id?: MessageId | undefined
+  readonly origin?: PeerId | undefined
   readonly round: number
 }
 
-/** PRUNE: make the link lazy. */
+/** PRUNE: make the link lazy in `origin`'s tree. */
 export interface PruneMessage {
   readonly type: 'prune'
+  readonly origin: PeerId
 }
 
 export type MembershipMessage =

@@ -6,6 +6,11 @@
  * GRAFT with timer1/timer2 announcer rotation to repair the tree, PRUNE on duplicates,
  * and the round-based tree optimisation.
  *
+ * One tree per active sender (root), as riak_core_broadcast keeps eager/lazy sets per
+ * root: a single shared tree breaks under concurrent senders, because two messages
+ * crossing a cycle each PRUNE a different link of it and nodes lose their eager parent.
+ * See `OriginTrees` for how the trees are kept cheap and bounded.
+ *
  * Deliberate deviations:
  * - The origin does not deliver its own broadcast to itself (the application already
  *   has it); it is marked seen so echoes are dropped.
@@ -25,6 +30,7 @@ import type {
   IHaveEntry,
   IHaveMessage,
 } from './messages.js'
+import { OriginTrees, type OriginTree } from './origin-trees.js'
 import type { BroadcastScope, MessageId, PeerId } from './types.js'
 
 /** The side effects Plumtree asks of its topic. */
@@ -44,11 +50,20 @@ interface MissingEntry {
   timerRunning: boolean
   /** When the first IHAVE for this id arrived. */
   firstAnnouncedMs: number
-  /** A GRAFT was sent for this id. */
-  grafted: boolean
+  /** Announcers a GRAFT was sent to for this id (their answers are no eager copies). */
+  grafted: PeerId[]
   /** Smallest IHAVE round seen for this id, for the tree optimisation. */
   bestRound: number
   bestPeer: PeerId
+  /** The first announcer, for the latency optimisation. */
+  readonly firstPeer: PeerId
+  readonly firstRound: number
+}
+
+/** A grafted id, timed until its eager copy arrives. */
+interface GraftedTiming {
+  readonly announcedAtMs: number
+  readonly grafted: readonly PeerId[]
 }
 
 interface CachedMessage {
@@ -72,10 +87,8 @@ export interface BroadcastStats {
 const EXPIRY_SWEEP_MS = 1_000
 
 export class Plumtree {
-  /** Neighbors we push full messages to. Subset of the active view. */
-  readonly eager = new Set<PeerId>()
-  /** Neighbors we only announce to. Subset of the active view, disjoint from `eager`. */
-  readonly lazy = new Set<PeerId>()
+  /** The shared tree and one tree per recent origin. Capacity: `maxOriginTrees` origins. */
+  readonly trees: OriginTrees
 
   /** Received ids -> expiry. Capacity: `maxSeenIds` (oldest forgotten first). */
   private readonly seen = new Map<MessageId, number>()
@@ -96,7 +109,7 @@ export class Plumtree {
    * Ids we grafted -> when their first IHAVE arrived, to time the late eager copy.
    * Capacity: `maxAnnouncersPerId` x 10 (oldest dropped first).
    */
-  private readonly graftedAnnouncedAt = new Map<MessageId, number>()
+  private readonly graftedAnnouncedAt = new Map<MessageId, GraftedTiming>()
   /** Smoothed lag between the first IHAVE and the eager copy, and its variation (ms). */
   private lagSmoothedMs = -1
   private lagVariationMs = 0
@@ -113,9 +126,22 @@ export class Plumtree {
   }
 
   constructor(
+    private readonly me: PeerId,
     private readonly config: BroadcastConfig,
     private readonly io: BroadcastIo,
-  ) {}
+  ) {
+    this.trees = new OriginTrees(config.maxOriginTrees, config.originTreeIdleMs)
+  }
+
+  /** Shared tree: neighbors pushed to eagerly by default. Subset of the active view. */
+  get eager(): ReadonlySet<PeerId> {
+    return this.trees.eager
+  }
+
+  /** Shared tree: neighbors only announced to by default. Active view minus `eager`. */
+  get lazy(): ReadonlySet<PeerId> {
+    return this.trees.lazy
+  }
 
   // ---------------------------------------------------------------- neighbors
 
@@ -127,12 +153,7 @@ export class Plumtree {
    * by the normal IHAVE/GRAFT path.
    */
   neighborUp(peer: PeerId, repair: boolean, nowMs: number): void {
-    if (!repair || this.eager.size === 0 || !this.config.lazyRepairLinks) {
-      this.lazy.delete(peer)
-      this.eager.add(peer)
-    } else {
-      this.lazy.add(peer)
-    }
+    this.trees.neighborUp(peer, !repair || this.trees.eager.size === 0 || !this.config.lazyRepairLinks)
     this.announceRecent(peer, nowMs)
   }
 
@@ -157,8 +178,7 @@ export class Plumtree {
   }
 
   neighborDown(peer: PeerId): void {
-    this.eager.delete(peer)
-    this.lazy.delete(peer)
+    this.trees.neighborDown(peer)
     this.lazyQueues.delete(peer)
     for (const [id, entry] of this.missing) {
       const before = entry.announcers.length
@@ -173,16 +193,18 @@ export class Plumtree {
   /** Sends a new message from this node. The caller checked the size. */
   broadcast(id: MessageId, content: Uint8Array, scope: BroadcastScope, nowMs: number): void {
     this.expire(nowMs)
-    const message: GossipMessage = { type: 'gossip', id, content, round: 0, scope }
+    const message: GossipMessage = { type: 'gossip', id, origin: this.me, content, round: 0, scope }
     this.markSeen(id, nowMs)
     if (scope === 'neighbors') {
-      for (const peer of this.eager) this.sendGossip(peer, message)
-      for (const peer of this.lazy) this.sendGossip(peer, message)
+      for (const peer of this.trees.eager) this.sendGossip(peer, message)
+      for (const peer of this.trees.lazy) this.sendGossip(peer, message)
       return
     }
     this.cacheMessage(message, nowMs)
-    for (const peer of this.eager) this.sendGossip(peer, message)
-    for (const peer of this.lazy) this.queueIHave(peer, { id, round: 0 })
+    const tree = this.trees.use(this.me, nowMs)
+    this.trees.counted(tree)
+    for (const peer of this.trees.eagerOf(tree)) this.sendGossip(peer, message)
+    for (const peer of this.trees.lazyOf(tree)) this.queueIHave(peer, { id, round: 0 })
   }
 
   // ---------------------------------------------------------------- messages
@@ -197,12 +219,9 @@ export class Plumtree {
         if (isNeighbor) this.onIHave(from, message, nowMs)
         return
       case 'graft':
-        return this.onGraft(from, message, isNeighbor)
+        return this.onGraft(from, message, isNeighbor, nowMs)
       case 'prune':
-        if (isNeighbor) {
-          this.eager.delete(from)
-          this.lazy.add(from)
-        }
+        if (isNeighbor) this.trees.setLazy(this.trees.use(message.origin, nowMs), from)
         return
     }
   }
@@ -223,17 +242,17 @@ export class Plumtree {
     if (this.seen.has(message.id)) {
       this.stats.duplicates++
       this.unqueueIHave(from, message.id)
-      const announcedAtMs = this.graftedAnnouncedAt.get(message.id)
-      if (announcedAtMs !== undefined) {
+      // The first copy that is not the answer to one of our GRAFTs is the eager one.
+      const timing = this.graftedAnnouncedAt.get(message.id)
+      if (timing !== undefined && !timing.grafted.includes(from)) {
         this.graftedAnnouncedAt.delete(message.id)
-        this.sampleEagerLag(nowMs - announcedAtMs)
+        this.sampleEagerLag(nowMs - timing.announcedAtMs)
       }
       // Also when `from` is lazy here: it still pushes to us eagerly, so tell it.
       if (isNeighbor && message.scope === 'swarm') {
-        this.eager.delete(from)
-        this.lazy.add(from)
+        this.trees.setLazy(this.trees.use(message.origin, nowMs), from)
         this.stats.prunesSent++
-        this.io.send(from, { type: 'prune' })
+        this.io.send(from, { type: 'prune', origin: message.origin })
       }
       return
     }
@@ -255,36 +274,58 @@ export class Plumtree {
     if (missing !== undefined) {
       this.missing.delete(message.id)
       this.missingTotal -= missing.announcers.length
-      if (missing.grafted) this.rememberGrafted(message.id, missing.firstAnnouncedMs)
+      // The answer to our GRAFT came first: time the eager copy when it follows.
+      if (missing.grafted.includes(from)) this.rememberGrafted(message.id, missing)
       else this.sampleEagerLag(nowMs - missing.firstAnnouncedMs)
     }
-    for (const peer of this.eager) if (peer !== from) this.sendGossip(peer, forwarded)
-    for (const peer of this.lazy) {
+    const tree = this.trees.use(message.origin, nowMs)
+    this.trees.counted(tree)
+    for (const peer of this.trees.eagerOf(tree)) if (peer !== from) this.sendGossip(peer, forwarded)
+    for (const peer of this.trees.lazyOf(tree)) {
       // A lazy peer that announced this id to us has it: no IHAVE back.
       if (peer === from || (missing !== undefined && missing.announcers.some((a) => a.peer === peer))) continue
       this.queueIHave(peer, { id: message.id, round: hops })
     }
     if (!isNeighbor) return
-    this.lazy.delete(from)
-    this.eager.add(from)
-    if (missing !== undefined) this.optimize(from, message.round, missing)
+    this.trees.setEager(tree, from)
+    if (missing !== undefined) this.optimize(tree, message.origin, from, message.round, missing, nowMs)
   }
 
   /**
-   * Tree optimisation: an IHAVE showed a path `threshold` or more hops shorter than the
-   * one the GOSSIP took: graft the announcer's link and prune the sender's.
+   * Tree optimisation, without a duplicate payload (GRAFT without id + PRUNE): the
+   * eager copy came `optimizationLagMs` or more after the first IHAVE (an origin's own
+   * tree only: that announcer's link is faster for this origin), or an IHAVE showed a
+   * path `optimizationThreshold` or more hops shorter (the paper's rule): graft the
+   * announcer's link and prune the sender's.
    */
-  private optimize(from: PeerId, gossipRound: number, missing: MissingEntry): void {
-    if (missing.bestPeer === from || !this.lazy.has(missing.bestPeer)) return
-    if (gossipRound - missing.bestRound < this.config.optimizationThreshold) return
-    this.lazy.delete(missing.bestPeer)
-    this.eager.add(missing.bestPeer)
+  private optimize(
+    tree: OriginTree | undefined,
+    origin: PeerId,
+    from: PeerId,
+    gossipRound: number,
+    missing: MissingEntry,
+    nowMs: number,
+  ): void {
+    // Already grafted for this id: its copy is on the way and will be pruned as a duplicate.
+    if (missing.grafted.length > 0) return
+    let peer: PeerId
+    let round: number
+    if (tree !== undefined && nowMs - missing.firstAnnouncedMs >= this.config.optimizationLagMs) {
+      peer = missing.firstPeer
+      round = missing.firstRound
+    } else if (gossipRound - missing.bestRound >= this.config.optimizationThreshold) {
+      peer = missing.bestPeer
+      round = missing.bestRound
+    } else {
+      return
+    }
+    if (peer === from || !this.trees.isLazy(tree, peer)) return
+    this.trees.setEager(tree, peer)
     this.stats.graftsSent++
-    this.io.send(missing.bestPeer, { type: 'graft', round: missing.bestRound })
-    this.eager.delete(from)
-    this.lazy.add(from)
+    this.io.send(peer, { type: 'graft', origin, round })
+    this.trees.setLazy(tree, from)
     this.stats.prunesSent++
-    this.io.send(from, { type: 'prune' })
+    this.io.send(from, { type: 'prune', origin })
   }
 
   /**
@@ -310,8 +351,8 @@ export class Plumtree {
     this.lagSmoothedMs = 0.875 * this.lagSmoothedMs + 0.125 * lagMs
   }
 
-  private rememberGrafted(id: MessageId, announcedAtMs: number): void {
-    this.graftedAnnouncedAt.set(id, announcedAtMs)
+  private rememberGrafted(id: MessageId, entry: MissingEntry): void {
+    this.graftedAnnouncedAt.set(id, { announcedAtMs: entry.firstAnnouncedMs, grafted: entry.grafted })
     if (this.graftedAnnouncedAt.size > this.config.maxAnnouncersPerId * 10) {
       this.graftedAnnouncedAt.delete(this.graftedAnnouncedAt.keys().next().value as MessageId)
     }
@@ -334,9 +375,11 @@ export class Plumtree {
           announcers: [],
           timerRunning: false,
           firstAnnouncedMs: nowMs,
-          grafted: false,
+          grafted: [],
           bestRound: round,
           bestPeer: from,
+          firstPeer: from,
+          firstRound: round,
         }
         this.missing.set(id, entry)
       }
@@ -376,25 +419,22 @@ export class Plumtree {
       // Every announcer was tried: forget the id (a new IHAVE starts over), but keep
       // timing it so the late copies still teach the graft timeout.
       this.missing.delete(id)
-      if (entry.grafted) this.rememberGrafted(id, entry.firstAnnouncedMs)
+      if (entry.grafted.length > 0) this.rememberGrafted(id, entry)
       return
     }
     this.missingTotal--
-    entry.grafted = true
-    this.lazy.delete(next.peer)
-    this.eager.add(next.peer)
+    entry.grafted.push(next.peer)
+    // The link joins the origin's tree when the message arrives over it (the origin is
+    // not known before): onGossip makes the sender of a new message eager.
     this.stats.graftsSent++
     this.io.send(next.peer, { type: 'graft', id, round: next.round })
     this.io.schedule(this.config.graftTimeout2Ms, { kind: 'graft', id })
   }
 
-  private onGraft(from: PeerId, message: GraftMessage, isNeighbor: boolean): void {
-    if (isNeighbor) {
-      this.lazy.delete(from)
-      this.eager.add(from)
-    }
-    if (message.id === undefined) return
-    const cached = this.cache.get(message.id)
+  private onGraft(from: PeerId, message: GraftMessage, isNeighbor: boolean, nowMs: number): void {
+    const cached = message.id === undefined ? undefined : this.cache.get(message.id)
+    const origin = message.origin ?? cached?.message.origin
+    if (isNeighbor) this.trees.setEager(origin === undefined ? undefined : this.trees.use(origin, nowMs), from)
     if (cached !== undefined) this.sendGossip(from, cached.message)
   }
 
@@ -483,6 +523,7 @@ export class Plumtree {
       if (cached.expiresAtMs > nowMs) break
       this.cache.delete(id)
     }
+    this.trees.expire(nowMs)
   }
 
   /** Sizes of the capped structures, for cap assertions in tests. */
@@ -496,6 +537,8 @@ export class Plumtree {
     maxAnnouncers: number
     /** Grafted ids still timed for the adaptive graft wait. */
     graftTimings: number
+    /** Origins tracked with a tree of their own. */
+    originTrees: number
   } {
     let lazyQueued = 0
     for (const queue of this.lazyQueues.values()) lazyQueued = Math.max(lazyQueued, queue.size)
@@ -509,6 +552,7 @@ export class Plumtree {
       lazyQueued,
       maxAnnouncers,
       graftTimings: this.graftedAnnouncedAt.size,
+      originTrees: this.trees.size,
     }
   }
 }

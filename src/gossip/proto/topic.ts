@@ -30,7 +30,7 @@ export class Topic {
     seqs: SeqCounter = new SeqCounter(),
   ) {
     const topic = id
-    this.broadcast = new Plumtree(config.broadcast, {
+    this.broadcast = new Plumtree(me, config.broadcast, {
       send: (to, message) => out.send(to, topic, message, false),
       schedule: (delayMs, timer) => out.schedule(delayMs, topic, timer),
       emit: (event) => out.emit(topic, event),

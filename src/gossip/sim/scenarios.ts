@@ -19,6 +19,9 @@ export interface ScenarioOptions {
   joinSpacingMs?: number
   /** Extra uniform per-message delay in [0, jitterMs): reorders messages. @default 0 */
   jitterMs?: number
+  /** Link latency range (fixed per link). @default 10 – 50 */
+  minLatencyMs?: number
+  maxLatencyMs?: number
 }
 
 export interface Check {
@@ -66,6 +69,8 @@ export function bootstrapNetwork(
     config: options.config,
     checkInvariants: options.checkInvariants ?? true,
     jitterMs: options.jitterMs ?? 0,
+    ...(options.minLatencyMs === undefined ? {} : { minLatencyMs: options.minLatencyMs }),
+    ...(options.maxLatencyMs === undefined ? {} : { maxLatencyMs: options.maxLatencyMs }),
     replayCommand: replay,
   })
   const spacingMs = options.joinSpacingMs ?? 10
@@ -223,10 +228,56 @@ export function runRandomSenders(options: ScenarioOptions & { broadcasts?: numbe
   }
 }
 
+/**
+ * S3r: 20 senders that repeat. After S1's bootstrap, 20 random nodes broadcast once each
+ * (warm-up, not measured), then 100 broadcasts from random senders among those 20. Many
+ * repeating senders must be as good as one: each keeps a tree of its own.
+ */
+export function runRepeatingSenders(options: ScenarioOptions & { broadcasts?: number }): ScenarioResult {
+  const sim = bootstrapNetwork(options, 's3r')
+  const pool = sim.nodes.map((n) => n.index)
+  const senders: number[] = []
+  for (let i = 0; i < 20 && pool.length > 0; i++) senders.push(pool.splice(sim.random.int(pool.length), 1)[0] as number)
+  let next = 0
+  broadcastPhase(sim, senders.length, () => senders[next++] as number)
+  const floods = new Map(senders.map((s) => [s, floodLdh(sim.nodes, s, (a, b) => sim.linkLatency(a, b))]))
+  let floodSum = 0
+  const count = options.broadcasts ?? 100
+  const phase = broadcastPhase(sim, count, () => {
+    const sender = senders[sim.random.int(senders.length)] as number
+    floodSum += floods.get(sender) as number
+    return sender
+  })
+  const flood = Number((floodSum / count).toFixed(2))
+  const overlay = overlaySummary(sim.nodes)
+  const { delivery } = phase
+  return {
+    scenario: 's3r',
+    nodes: options.nodes,
+    seed: options.seed,
+    virtualMs: sim.nowMs,
+    steps: sim.steps,
+    overlay,
+    delivery,
+    floodLdh: flood,
+    controlPerBroadcast: phase.controlPerBroadcast,
+    messagesPerBroadcast: phase.messagesPerBroadcast,
+    bytesPerBroadcast: phase.bytesPerBroadcast,
+    checks: [
+      check('reliability 100 %', delivery.minReliability === 1, `min ${delivery.minReliability}`),
+      check('RMR <= 0.02', delivery.rmr <= 0.02, `RMR ${delivery.rmr.toFixed(4)}`),
+      check('mean LDH <= flood LDH + 2', delivery.meanLdh <= flood + 2, `mean LDH ${delivery.meanLdh}, flood ${flood}`),
+      check('no duplicate deliveries', delivery.duplicateDeliveries === 0, `${delivery.duplicateDeliveries}`),
+    ],
+    replay: replayCommand('s3r', options.nodes, options.seed),
+  }
+}
+
 export const SCENARIOS = {
   s1: runBootstrap,
   s2: runSingleSender,
   s3: runRandomSenders,
+  s3r: runRepeatingSenders,
 } as const
 
 export type ScenarioName = keyof typeof SCENARIOS

@@ -30,12 +30,12 @@ export function approxWireBytes(message: TopicMessage): number {
     case 'shuffleReply':
       return FRAME_OVERHEAD + 1 + message.nodes.reduce((s, p) => s + peerBytes(p), 0)
     case 'gossip':
-      return FRAME_OVERHEAD + 32 + 2 + 1 + 4 + message.content.length
+      return FRAME_OVERHEAD + 32 + PEER_ID + 2 + 1 + 4 + message.content.length
     case 'ihave':
       return FRAME_OVERHEAD + 2 + message.entries.length * (32 + 2)
     case 'graft':
-      return FRAME_OVERHEAD + 1 + (message.id === undefined ? 0 : 32) + 2
+      return FRAME_OVERHEAD + 1 + (message.id === undefined ? 0 : 32) + (message.origin === undefined ? 0 : PEER_ID) + 2
     case 'prune':
-      return FRAME_OVERHEAD
+      return FRAME_OVERHEAD + PEER_ID
   }
 }

@@ -1,0 +1,204 @@
+/**
+ * Plumtree's eager/lazy split of the active view, kept once per broadcast origin (root)
+ * as riak_core_broadcast does, plus one shared tree.
+ *
+ * Why: with a single tree, two broadcasts from different senders that cross a cycle
+ * each PRUNE a different link of it, so under concurrent senders nodes lose their eager
+ * parent and deliveries wait for IHAVE/GRAFT repairs. With one tree per origin, each
+ * origin's PRUNEs and GRAFTs shape only its own tree.
+ *
+ * How it stays cheap:
+ * - The **shared tree** (`eager`, `lazy`) is the split a new origin starts from. It
+ *   learns from every origin's first message, as the paper's single tree learns from
+ *   every message: while an origin's tree has carried one message, its changes are
+ *   applied to the shared tree too. So a new origin's first message travels a settled
+ *   tree instead of flooding the neighbors (a fresh tree per neighbor set cost an RMR of
+ *   1.4 for each new sender), and the PRUNEs of repeating senders, which shape only
+ *   their own trees, cannot break it. Messages of untracked origins (trees off) shape
+ *   the shared tree directly.
+ * - An **origin tree** is created on the first message of that origin as a copy of the
+ *   shared tree's eager set, takes over from its second message on, and stores only its
+ *   eager peers (an array of at most
+ *   `activeViewCapacity` ids): every other active neighbor is lazy for that origin.
+ * - Neighbor changes touch only the shared tree. Each one bumps a link epoch; an origin
+ *   tree catches up when it is next used (peers gone, or re-linked since, leave it; new
+ *   neighbors take the shared tree's state), so a neighbor change never walks every tree.
+ * - At most `maxTrees` origins are tracked, least recently used forgotten first, and an
+ *   origin silent for `idleMs` is forgotten; its next message starts again from the
+ *   shared tree. With `maxTrees` = 0 every origin uses the shared tree (the paper's
+ *   single tree).
+ */
+import type { PeerId } from './types.js'
+
+/** One origin's tree at this node. Opaque outside this module. */
+export interface OriginTree {
+  /** Eager neighbors for this origin; every other active neighbor is lazy. */
+  eager: PeerId[]
+  /** Link epoch this tree was last brought up to date at. */
+  epoch: number
+  lastUsedMs: number
+  /** Messages of this origin seen (delivered or sent) while tracked. */
+  messages: number
+}
+
+export class OriginTrees {
+  /** Shared tree: neighbors pushed to eagerly by default. Subset of the active view. */
+  readonly eager = new Set<PeerId>()
+  /** Shared tree: neighbors only announced to by default. Active view minus `eager`. */
+  readonly lazy = new Set<PeerId>()
+  /** Origin -> tree, least recently used first. Capacity: `maxTrees`. */
+  private readonly trees = new Map<PeerId, OriginTree>()
+  /** Bumped on every neighbor up or down. */
+  private epoch = 0
+  /** Active neighbor -> the epoch it came up at. */
+  private readonly upEpoch = new Map<PeerId, number>()
+
+  constructor(
+    private readonly maxTrees: number,
+    private readonly idleMs: number,
+  ) {}
+
+  /** Number of origins tracked with their own tree. */
+  get size(): number {
+    return this.trees.size
+  }
+
+  /** Is `peer` an active neighbor (in the shared tree, eager or lazy)? */
+  isActive(peer: PeerId): boolean {
+    return this.upEpoch.has(peer)
+  }
+
+  neighborUp(peer: PeerId, eager: boolean): void {
+    this.epoch++
+    this.upEpoch.set(peer, this.epoch)
+    if (eager) {
+      this.lazy.delete(peer)
+      this.eager.add(peer)
+    } else {
+      this.eager.delete(peer)
+      this.lazy.add(peer)
+    }
+  }
+
+  neighborDown(peer: PeerId): void {
+    if (!this.upEpoch.delete(peer)) return
+    this.epoch++
+    this.eager.delete(peer)
+    this.lazy.delete(peer)
+  }
+
+  /**
+   * The tree for messages from `origin`, created from the shared tree if not tracked,
+   * brought up to date and marked as used at `nowMs`. `undefined` when origin trees are
+   * off: callers then use the shared tree.
+   */
+  use(origin: PeerId, nowMs: number): OriginTree | undefined {
+    if (this.maxTrees === 0) return undefined
+    let tree = this.trees.get(origin)
+    if (tree === undefined) {
+      tree = { eager: [...this.eager], epoch: this.epoch, lastUsedMs: nowMs, messages: 0 }
+      this.trees.set(origin, tree)
+      if (this.trees.size > this.maxTrees) this.trees.delete(this.trees.keys().next().value as PeerId)
+      return tree
+    }
+    if (tree.lastUsedMs !== nowMs) {
+      // Re-insert: the map stays in least-recently-used order.
+      this.trees.delete(origin)
+      this.trees.set(origin, tree)
+      tree.lastUsedMs = nowMs
+    }
+    this.catchUp(tree)
+    return tree
+  }
+
+  /** Eager neighbors of `tree` (the shared tree's for `undefined`). */
+  eagerOf(tree: OriginTree | undefined): Iterable<PeerId> {
+    return tree === undefined ? this.eager : tree.eager
+  }
+
+  /** Lazy neighbors of `tree` (the shared tree's for `undefined`). */
+  lazyOf(tree: OriginTree | undefined): PeerId[] {
+    if (tree === undefined) return [...this.lazy]
+    const lazy: PeerId[] = []
+    for (const peer of this.upEpoch.keys()) if (!tree.eager.includes(peer)) lazy.push(peer)
+    return lazy
+  }
+
+  isLazy(tree: OriginTree | undefined, peer: PeerId): boolean {
+    if (tree === undefined) return this.lazy.has(peer)
+    return this.isActive(peer) && !tree.eager.includes(peer)
+  }
+
+  /**
+   * Makes the link to active neighbor `peer` eager in `tree`, and in the shared tree
+   * while `tree` is young (or `undefined`).
+   */
+  setEager(tree: OriginTree | undefined, peer: PeerId): void {
+    if (!this.isActive(peer)) return
+    if (this.mirrors(tree)) {
+      this.lazy.delete(peer)
+      this.eager.add(peer)
+    }
+    if (tree !== undefined && !tree.eager.includes(peer)) tree.eager.push(peer)
+  }
+
+  /**
+   * Makes the link to active neighbor `peer` lazy in `tree`, and in the shared tree
+   * while `tree` is young (or `undefined`).
+   */
+  setLazy(tree: OriginTree | undefined, peer: PeerId): void {
+    if (!this.isActive(peer)) return
+    if (this.mirrors(tree)) {
+      this.eager.delete(peer)
+      this.lazy.add(peer)
+    }
+    if (tree === undefined) return
+    const at = tree.eager.indexOf(peer)
+    if (at >= 0) tree.eager.splice(at, 1)
+  }
+
+  /** Forgets origins not used for `idleMs` (the map is in last-use order). */
+  expire(nowMs: number): void {
+    for (const [origin, tree] of this.trees) {
+      if (tree.lastUsedMs + this.idleMs > nowMs) break
+      this.trees.delete(origin)
+    }
+  }
+
+  /** Do changes to `tree` also go to the shared tree? While it has carried one message. */
+  private mirrors(tree: OriginTree | undefined): boolean {
+    return tree === undefined || tree.messages <= 1
+  }
+
+  /** One more message of `tree`'s origin was seen. */
+  counted(tree: OriginTree | undefined): void {
+    if (tree !== undefined) tree.messages++
+  }
+
+  /** Eager neighbors of `origin`'s tree as it would be used now, without touching it. */
+  eagerFor(origin: PeerId): PeerId[] {
+    const tree = this.trees.get(origin)
+    if (tree === undefined) return [...this.eager]
+    this.catchUp(tree)
+    return [...tree.eager]
+  }
+
+  /** Tracked origins, least recently used first (for tests and metrics). */
+  origins(): PeerId[] {
+    return [...this.trees.keys()]
+  }
+
+  /**
+   * Drops peers no longer active or re-linked since the tree's epoch, and gives
+   * neighbors that came up since then the shared tree's state.
+   */
+  private catchUp(tree: OriginTree): void {
+    if (tree.epoch === this.epoch) return
+    const since = tree.epoch
+    tree.eager = tree.eager.filter((peer) => (this.upEpoch.get(peer) ?? Number.POSITIVE_INFINITY) <= since)
+    for (const peer of this.eager) {
+      if ((this.upEpoch.get(peer) as number) > since) tree.eager.push(peer)
+    }
+    tree.epoch = this.epoch
+  }
+}
