@@ -262,7 +262,7 @@ const BROADCAST_MINIMUMS: Record<keyof BroadcastConfig, number> = {
   maxIHaveEntriesPerMessage: 1,
   maxSeenIds: 1,
   maxCachedMessages: 0,
-  maxOriginTrees: 64,
+  maxOriginTrees: 0,
   originTreeIdleMs: 1,
 }
 
