@@ -10,17 +10,12 @@
  * its last send; the whole run is capped by --max-seconds.
  */
 import '../src/polyfill.js'
-import { Command, InvalidArgumentError } from 'commander'
+import { Command } from 'commander'
 import { measureFloor } from './fanout/floor.js'
 import { InProcessSwarm } from './fanout/in-process.js'
 import { MultiProcessSwarm } from './fanout/multi-process.js'
 import { burst, sequential, setup, type FanoutConfig, type SwarmDriver } from './fanout/phases.js'
-
-function positiveInt(value: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer')
-  return n
-}
+import { positiveInt } from '../src/cli/int-args.js'
 
 const options = new Command('bench:fanout')
   .option('--nodes <n>', 'swarm size', positiveInt, 50)

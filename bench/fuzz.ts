@@ -11,14 +11,9 @@
  * stderr) or if fewer than --min-runs cases ran.
  */
 import fc from 'fast-check'
-import { Command, InvalidArgumentError } from 'commander'
+import { Command } from 'commander'
 import { FUZZ_PROPERTIES, runsPerProperty } from '../test/fuzz/properties.js'
-
-function positiveInt(value: string): number {
-  const n = Number(value)
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer')
-  return n
-}
+import { positiveInt } from '../src/cli/int-args.js'
 
 const options = new Command('fuzz')
   .option('--runs <n>', 'total cases over all properties', positiveInt, 120_000)

@@ -9,14 +9,9 @@
  * counts.
  */
 import { randomBytes } from 'node:crypto'
-import { Command, InvalidArgumentError } from 'commander'
+import { Command } from 'commander'
 import { OriginTrees } from '../src/gossip/proto/origin-trees.js'
-
-function positiveInt(value: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer')
-  return n
-}
+import { positiveInt } from '../src/cli/int-args.js'
 
 const options = new Command('origin-tree-memory')
   .option('--origins <n>', 'origins to track', positiveInt, 20_000)

@@ -11,14 +11,9 @@
  * adaptive graft wait off. Bounded by the simulation itself (fixed counts, at most 20 s
  * of virtual time after the last broadcast).
  */
-import { Command, InvalidArgumentError } from 'commander'
+import { Command } from 'commander'
 import { runConcurrentSenders } from '../src/gossip/sim/concurrent.js'
-
-function nonNegativeInt(value: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer')
-  return n
-}
+import { nonNegativeInt } from '../src/cli/int-args.js'
 
 const options = new Command('sim-burst')
   .option('--nodes <n>', 'swarm size', nonNegativeInt, 50)

@@ -12,14 +12,9 @@
  * seeds after --max-wall-s (default 3,600 s) and says so. Exits 1 if a seed failed.
  */
 import { randomInt } from 'node:crypto'
-import { Command, InvalidArgumentError } from 'commander'
+import { Command } from 'commander'
 import { runFaultMix, type FuzzResult } from '../src/gossip/sim/index.js'
-
-function positiveInt(value: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer')
-  return n
-}
+import { positiveInt } from '../src/cli/int-args.js'
 
 const options = new Command('sim:fuzz')
   .option('--seeds <n>', 'how many seeds to run', positiveInt, 100)

@@ -22,6 +22,7 @@ import {
   type FaultScenarioName,
   type ScenarioName,
 } from '../gossip/sim/index.js'
+import { nonNegativeInt, positiveInt } from './int-args.js'
 
 export interface SimOptions {
   scenario: string
@@ -36,18 +37,6 @@ export interface SimOptions {
   /** broadcast.maxOriginTrees for every node (s1/s2/s3/s3r). */
   originTrees?: number
   check: boolean
-}
-
-function nonNegativeInt(value: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer')
-  return n
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer')
-  return n
 }
 
 function seedList(value: string): number[] {

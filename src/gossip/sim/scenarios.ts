@@ -171,27 +171,38 @@ export function runSingleSender(options: ScenarioOptions & { broadcasts?: number
   broadcastPhase(sim, 20, () => sender)
   const flood = floodLdh(sim.nodes, sender, (a, b) => sim.linkLatency(a, b))
   const phase = broadcastPhase(sim, options.broadcasts ?? 50, () => sender)
-  const overlay = overlaySummary(sim.nodes)
   const { delivery } = phase
+  return phaseResult('s2', options, sim, phase, flood, [
+      check('reliability 100 %', delivery.minReliability === 1, `min ${delivery.minReliability}`),
+      check('RMR = 0 exactly', delivery.rmr === 0, `RMR ${delivery.rmr}`),
+      check('LDH <= flood LDH + 2', delivery.ldh <= flood + 2, `LDH ${delivery.ldh}, flood ${flood}`),
+    check('no duplicate deliveries', delivery.duplicateDeliveries === 0, `${delivery.duplicateDeliveries}`),
+  ])
+}
+
+/** The result of a scenario whose measured part is one broadcast phase. */
+function phaseResult(
+  scenario: string,
+  options: ScenarioOptions,
+  sim: Simulation,
+  phase: BroadcastPhase,
+  floodLdh: number | undefined,
+  checks: Check[],
+): ScenarioResult {
   return {
-    scenario: 's2',
+    scenario,
     nodes: options.nodes,
     seed: options.seed,
     virtualMs: sim.nowMs,
     steps: sim.steps,
-    overlay,
-    delivery,
-    floodLdh: flood,
+    overlay: overlaySummary(sim.nodes),
+    delivery: phase.delivery,
+    ...(floodLdh === undefined ? {} : { floodLdh }),
     controlPerBroadcast: phase.controlPerBroadcast,
     messagesPerBroadcast: phase.messagesPerBroadcast,
     bytesPerBroadcast: phase.bytesPerBroadcast,
-    checks: [
-      check('reliability 100 %', delivery.minReliability === 1, `min ${delivery.minReliability}`),
-      check('RMR = 0 exactly', delivery.rmr === 0, `RMR ${delivery.rmr}`),
-      check('LDH <= flood LDH + 2', delivery.ldh <= flood + 2, `LDH ${delivery.ldh}, flood ${flood}`),
-      check('no duplicate deliveries', delivery.duplicateDeliveries === 0, `${delivery.duplicateDeliveries}`),
-    ],
-    replay: replayCommand('s2', options.nodes, options.seed),
+    checks,
+    replay: replayCommand(scenario, options.nodes, options.seed),
   }
 }
 
@@ -249,28 +260,13 @@ export function runRepeatingSenders(options: ScenarioOptions & { broadcasts?: nu
     return sender
   })
   const flood = Number((floodSum / count).toFixed(2))
-  const overlay = overlaySummary(sim.nodes)
   const { delivery } = phase
-  return {
-    scenario: 's3r',
-    nodes: options.nodes,
-    seed: options.seed,
-    virtualMs: sim.nowMs,
-    steps: sim.steps,
-    overlay,
-    delivery,
-    floodLdh: flood,
-    controlPerBroadcast: phase.controlPerBroadcast,
-    messagesPerBroadcast: phase.messagesPerBroadcast,
-    bytesPerBroadcast: phase.bytesPerBroadcast,
-    checks: [
+  return phaseResult('s3r', options, sim, phase, flood, [
       check('reliability 100 %', delivery.minReliability === 1, `min ${delivery.minReliability}`),
       check('RMR <= 0.02', delivery.rmr <= 0.02, `RMR ${delivery.rmr.toFixed(4)}`),
       check('mean LDH <= flood LDH + 2', delivery.meanLdh <= flood + 2, `mean LDH ${delivery.meanLdh}, flood ${flood}`),
-      check('no duplicate deliveries', delivery.duplicateDeliveries === 0, `${delivery.duplicateDeliveries}`),
-    ],
-    replay: replayCommand('s3r', options.nodes, options.seed),
-  }
+    check('no duplicate deliveries', delivery.duplicateDeliveries === 0, `${delivery.duplicateDeliveries}`),
+  ])
 }
 
 export const SCENARIOS = {
