@@ -9,7 +9,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { createServer, connect, type Socket } from 'node:net'
-import { generateIdentity } from '../../src/index.js'
+import { generateIdentity } from '../../src/transport/index.js'
 import { EnvelopeSigner, EnvelopeVerifier } from '../../src/gossip/driver/envelope.js'
 import { decodeFrame, encodeFrame } from '../../src/gossip/wire.js'
 

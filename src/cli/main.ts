@@ -7,14 +7,14 @@
  *   hearsay sim ...                     run a protocol simulation
  * Exit codes: 0 ok, 1 runtime failure, 2 usage error or bad ticket.
  */
-import '../polyfill.js'
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { enable } from '@libp2p/logger'
-import { HearsayError, loadOrCreateKeyFile, parseTicket, parseTopic } from '../index.js'
+import { HearsayError, parseTicket, parseTopic } from '../index.js'
+import { loadOrCreateKeyFile } from '../transport/index.js'
 import { parseAddress } from '../transport/address.js'
 import { runChat } from './chat.js'
-import { startChatDiscovery } from './discovery.js'
 import { Output } from './output.js'
 import { runScenarioCommand, simCommand, type SimOptions } from './sim-command.js'
 import { defaultStateDir, runningNodes } from './state-file.js'
@@ -76,11 +76,17 @@ async function chat(flags: ChatFlags, topic: string, bootstrap: Parameters<typeo
     output,
     stateDir: flags.stateDir,
     nameIntervalMs: flags.nameInterval,
-    startDiscovery: startChatDiscovery,
   })
 }
 
+/** The package version, from package.json (two levels up from src/cli and from dist/cli). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown }
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown'
+}
+
 const program = new Command('hearsay')
+  .version(packageVersion(), '-V, --version', 'print the version of hearsay')
   .description('serverless peer-to-peer chat and gossip: HyParView membership + Plumtree broadcast over Noise')
   .showHelpAfterError()
   .addHelpText(
