@@ -16,7 +16,7 @@ import { loadOrCreateKeyFile } from '../transport/index.js'
 import { parseAddress } from '../transport/address.js'
 import { runChat } from './chat.js'
 import { Output } from './output.js'
-import { runScenarioCommand, simCommand, type SimOptions } from './sim-command.js'
+import type { SimOptions } from './sim-command.js'
 import { defaultStateDir, runningNodes } from './state-file.js'
 
 /** A usage error: exit code 2. */
@@ -148,11 +148,18 @@ program
     if (created) process.stderr.write(`hearsay: created ${flags.keyFile}\n`)
   })
 
-program.addCommand(
-  simCommand('sim').action(function (this: Command) {
-    process.exitCode = runScenarioCommand(this.opts<SimOptions>(), 'text')
-  }),
-)
+// The simulator is loaded only for `hearsay sim`: importing it costs start-up time the
+// chat commands do not need.
+if (process.argv[2] === 'sim') {
+  const { runScenarioCommand, simCommand } = await import('./sim-command.js')
+  program.addCommand(
+    simCommand('sim').action(function (this: Command) {
+      process.exitCode = runScenarioCommand(this.opts<SimOptions>(), 'text')
+    }),
+  )
+} else {
+  program.command('sim').description('run a seeded simulation scenario of the protocol (`hearsay sim --help` for its options)')
+}
 
 // Usage errors exit 2 (runtime failures exit 1).
 program.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))

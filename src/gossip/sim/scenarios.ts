@@ -1,5 +1,5 @@
 /**
- * Scenarios S1–S3 of shared/bench/method.md, shared by the tests and `npm run bench:sim`.
+ * Scenarios S1–S3 of docs/method.md, shared by the tests and `npm run bench:sim`.
  *
  * Each returns its measurements plus a list of named checks (what the method's table says
  * must hold), so a test asserts `checks` and the benchmark prints everything.
