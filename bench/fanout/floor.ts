@@ -1,5 +1,5 @@
 /**
- * The physical floor of one fan-out in one process (shared/bench/method.md): every
+ * The physical floor of one fan-out in one process (docs/method.md): every
  * receiver costs at least one decrypt, one signature check (with the id hash), one
  * frame decode, one encrypt towards the next hop and one loopback socket write + read.
  * Each piece is timed here in isolation with the same primitives hearsay uses

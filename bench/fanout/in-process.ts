@@ -1,5 +1,5 @@
 /**
- * Fan-out bench v1, all nodes in one process (shared/bench/method.md section 1): N nodes
+ * Fan-out bench v1, all nodes in one process (docs/method.md section 1): N nodes
  * on 127.0.0.1, each with its own identity and listener, every link a real Noise TCP
  * connection; node i > 0 bootstraps from D random earlier nodes.
  */
