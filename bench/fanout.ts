@@ -1,5 +1,5 @@
 /**
- * Fan-out latency benchmark, method "fan-out bench v1" (shared/bench/method.md §1).
+ * Fan-out latency benchmark, method "fan-out bench v1" (docs/method.md §1).
  *
  *   npm run bench:fanout -- --nodes 50 [--mode sequential|burst|all] [--processes]
  *

@@ -1,5 +1,5 @@
 /**
- * Protocol quality in simulation (shared/bench/method.md section 2).
+ * Protocol quality in simulation (docs/method.md section 2).
  *
  *   npm run bench:sim -- --scenario s3 --nodes 10000 --seed 1
  *   npm run bench:sim -- --scenario s1s3 --nodes 1000 --seeds 1,2,3,4,5

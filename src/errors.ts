@@ -3,6 +3,7 @@
  * carries a stable `code` string that callers can switch on; messages are for humans.
  */
 export class HearsayError extends Error {
+  /** Stable error code (`ERR_...`) to switch on; the message is for humans. */
   readonly code: string
 
   constructor(code: string, message: string, options?: { cause?: unknown }) {

@@ -3,6 +3,11 @@
  * symmetric overlay per topic; Plumtree broadcasts over a spanning tree of it; links are
  * Noise-encrypted TCP between Ed25519 identities; every broadcast is signed by its author.
  *
+ * This entry point is what an application needs: {@link createNode}, {@link Node},
+ * {@link Topic}, their events and options, tickets, mDNS discovery and the errors.
+ * The protocol core is `hearsay/proto`, the transport `hearsay/transport`, the
+ * simulator `hearsay/sim`.
+ *
  * @example
  * ```ts
  * import { createNode } from 'hearsay'
@@ -12,17 +17,21 @@
  * const topicId = 'ab'.repeat(32)
  * const a = alice.subscribe(topicId)
  * const b = bob.subscribe(topicId, { bootstrap: [alice.addr()] })
+ * const events = b.events()          // subscribe to events before broadcasting
  * await b.joined()
  * await a.broadcast(new TextEncoder().encode('hello'))
- * for await (const event of b.events()) {
- *   if (event.type === 'received') { console.log(event.author, new TextDecoder().decode(event.content)); break }
+ * for await (const event of events) {
+ *   if (event.type === 'received') { console.log(new TextDecoder().decode(event.content)); break }
  * }
- * await alice.close(); await bob.close()
+ * await Promise.all([alice.close(), bob.close()])
  * ```
  *
- * The protocol core (sans-IO) and the transport are exported for advanced use; the
- * simulator is a separate entry point, `hearsay/sim`.
+ * @packageDocumentation
+ * @module hearsay
  */
+// Node 20 lacks Promise.withResolvers, which the Noise handshake calls: install it first.
+import './polyfill.js'
+
 export {
   createNode,
   Node,
@@ -30,33 +39,41 @@ export {
   normalizeTopicId,
   type NodeOptions,
   type NodeStats,
+  type TopicProtocolStats,
   type SubscribeOptions,
   type JoinedOptions,
+  type BroadcastOptions,
+  type EventsOptions,
   type GossipEvent,
 } from './gossip/api.js'
-export type { DriverStats } from './gossip/driver/node-driver.js'
 export type { NodeAddr } from './ticket/node-addr.js'
-export { encodeTicket, parseTicket, parseTopic, topicIdFromName, TicketError, type Ticket } from './ticket/index.js'
-export { VirtualClock, systemClock, type Clock } from './gossip/driver/clock.js'
-export * from './gossip/proto/index.js'
 export {
-  MemoryNetwork,
-  MemoryTransport,
-  TcpTransport,
-  TransportError,
-  KeyFileError,
-  generateIdentity,
-  identityFromSecretKey,
-  loadKeyFile,
-  saveKeyFile,
-  loadOrCreateKeyFile,
-  parsePeerId,
-  shortPeerId,
-  type NodeIdentity,
-  type Transport,
-  type TransportOptions,
-  type TransportCounters,
-  type InboundRateLimitOptions,
-  DEFAULT_INBOUND_RATE_LIMITS,
-} from './transport/index.js'
-export { HearsayError, ConfigError, InvariantError } from './errors.js'
+  encodeTicket,
+  parseTicket,
+  parseTopic,
+  topicIdFromName,
+  isNodeId,
+  isTopicId,
+  TicketError,
+  MAX_TICKET_PEERS,
+  type Ticket,
+  type TicketErrorCode,
+} from './ticket/index.js'
+export {
+  startMdnsDiscovery,
+  DiscoveryError,
+  MDNS_DEFAULTS,
+  type DiscoveryErrorCode,
+  type DiscoveryLogger,
+  type MdnsDiscovery,
+  type MdnsDiscoveryOptions,
+  type MdnsOptions,
+} from './discovery/index.js'
+export { VirtualClock, systemClock, type Clock } from './gossip/driver/clock.js'
+export type { Transport } from './transport/types.js'
+export type { TransportOptions } from './transport/options.js'
+export { TransportError, KeyFileError, type TransportErrorCode, type KeyFileErrorCode } from './transport/errors.js'
+export type { ProtocolConfigInput } from './gossip/proto/config.js'
+export type { NeighborDownReason } from './gossip/proto/io.js'
+export type { BroadcastScope } from './gossip/proto/types.js'
+export { HearsayError, ConfigError } from './errors.js'

@@ -1,5 +1,5 @@
 /**
- * The physical floor of one fan-out in one process (shared/bench/method.md): every
+ * The physical floor of one fan-out in one process (docs/method.md): every
  * receiver costs at least one decrypt, one signature check (with the id hash), one
  * frame decode, one encrypt towards the next hop and one loopback socket write + read.
  * Each piece is timed here in isolation with the same primitives hearsay uses
@@ -9,7 +9,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { createServer, connect, type Socket } from 'node:net'
-import { generateIdentity } from '../../src/index.js'
+import { generateIdentity } from '../../src/transport/index.js'
 import { EnvelopeSigner, EnvelopeVerifier } from '../../src/gossip/driver/envelope.js'
 import { decodeFrame, encodeFrame } from '../../src/gossip/wire.js'
 

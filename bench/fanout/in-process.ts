@@ -1,9 +1,10 @@
 /**
- * Fan-out bench v1, all nodes in one process (shared/bench/method.md section 1): N nodes
+ * Fan-out bench v1, all nodes in one process (docs/method.md section 1): N nodes
  * on 127.0.0.1, each with its own identity and listener, every link a real Noise TCP
  * connection; node i > 0 bootstraps from D random earlier nodes.
  */
-import { createNode, SeededRng, type Node, type Topic } from '../../src/index.js'
+import { createNode, type Node, type Topic } from '../../src/index.js'
+import { SeededRng } from '../../src/gossip/proto/index.js'
 import { DeliveryLog, makePayload, messageNumberOf, type PhaseFigures } from './measure.js'
 import type { FanoutConfig, SwarmDriver } from './phases.js'
 

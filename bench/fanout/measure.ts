@@ -1,7 +1,7 @@
 /**
  * Bookkeeping shared by the fan-out benchmark's in-process and multi-process modes:
  * which message reached which node when, and the summary figures of
- * shared/bench/method.md section 1 (fan-out latency = until the LAST receiver has it).
+ * docs/method.md section 1 (fan-out latency = until the LAST receiver has it).
  */
 
 /** Payload layout: 4-byte message number, then filler up to the payload size. */

@@ -6,7 +6,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { SeededRng } from '../../src/index.js'
+import { SeededRng } from '../../src/gossip/proto/index.js'
 import type { DeliveryLog } from './measure.js'
 import type { FanoutConfig, SwarmDriver } from './phases.js'
 import type { ToWorker, FromWorker } from './worker-messages.js'

@@ -33,13 +33,17 @@ export interface ChatOptions {
   readonly stateDir: string
   /** @default 30_000 */
   readonly nameIntervalMs?: number
-  /** Starts mDNS discovery for the node; returns a stop function. */
-  readonly startDiscovery?: (node: Node, topic: Topic) => Promise<() => Promise<void>>
 }
 
 /** Runs until stdin ends or the process is told to stop; resolves with the exit code. */
 export async function runChat(options: ChatOptions): Promise<number> {
-  const node = await createNode({ listen: options.listen, keyFile: options.keyFile })
+  // mDNS: the node announces its topic on the LAN and joins through every peer it hears
+  // in the same topic (once per peer), so two separately started chats merge.
+  const node = await createNode({
+    listen: options.listen,
+    mdns: options.mdns,
+    ...(options.keyFile === undefined ? {} : { keyFile: options.keyFile }),
+  })
   const session = new ChatSession(node, options)
   return session.run()
 }
@@ -51,7 +55,6 @@ class ChatSession {
   private lastNeighborCount = -1
   private announced = false
   private nameTimer: ReturnType<typeof setInterval> | undefined
-  private stopDiscovery: (() => Promise<void>) | undefined
   private closing: Promise<number> | undefined
   private lines: ReturnType<typeof createInterface> | undefined
 
@@ -68,9 +71,6 @@ class ChatSession {
     output.print({ event: 'ticket', ticket: this.ticket(), topic: this.topic.id })
     this.printStatus()
     this.updateStateFile()
-    if (this.options.mdns && this.options.startDiscovery !== undefined) {
-      this.stopDiscovery = await this.options.startDiscovery(this.node, this.topic)
-    }
     this.nameTimer = setInterval(() => void this.announceName('swarm'), this.options.nameIntervalMs ?? 30_000)
     const events = this.consumeEvents()
     const stop = () => void this.shutdown(0)
@@ -202,7 +202,6 @@ class ChatSession {
       if (this.nameTimer !== undefined) clearInterval(this.nameTimer)
       this.lines?.close()
       removeStateFile(this.options.stateDir, process.pid)
-      await this.stopDiscovery?.()
       await this.node.close()
       return code
     })()

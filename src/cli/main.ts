@@ -7,16 +7,16 @@
  *   hearsay sim ...                     run a protocol simulation
  * Exit codes: 0 ok, 1 runtime failure, 2 usage error or bad ticket.
  */
-import '../polyfill.js'
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { enable } from '@libp2p/logger'
-import { HearsayError, loadOrCreateKeyFile, parseTicket, parseTopic } from '../index.js'
+import { HearsayError, parseTicket, parseTopic } from '../index.js'
+import { loadOrCreateKeyFile } from '../transport/index.js'
 import { parseAddress } from '../transport/address.js'
 import { runChat } from './chat.js'
-import { startChatDiscovery } from './discovery.js'
 import { Output } from './output.js'
-import { runScenarioCommand, simCommand, type SimOptions } from './sim-command.js'
+import type { SimOptions } from './sim-command.js'
 import { defaultStateDir, runningNodes } from './state-file.js'
 
 /** A usage error: exit code 2. */
@@ -76,11 +76,17 @@ async function chat(flags: ChatFlags, topic: string, bootstrap: Parameters<typeo
     output,
     stateDir: flags.stateDir,
     nameIntervalMs: flags.nameInterval,
-    startDiscovery: startChatDiscovery,
   })
 }
 
+/** The package version, from package.json (two levels up from src/cli and from dist/cli). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown }
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown'
+}
+
 const program = new Command('hearsay')
+  .version(packageVersion(), '-V, --version', 'print the version of hearsay')
   .description('serverless peer-to-peer chat and gossip: HyParView membership + Plumtree broadcast over Noise')
   .showHelpAfterError()
   .addHelpText(
@@ -142,11 +148,18 @@ program
     if (created) process.stderr.write(`hearsay: created ${flags.keyFile}\n`)
   })
 
-program.addCommand(
-  simCommand('sim').action(function (this: Command) {
-    process.exitCode = runScenarioCommand(this.opts<SimOptions>(), 'text')
-  }),
-)
+// The simulator is loaded only for `hearsay sim`: importing it costs start-up time the
+// chat commands do not need.
+if (process.argv[2] === 'sim') {
+  const { runScenarioCommand, simCommand } = await import('./sim-command.js')
+  program.addCommand(
+    simCommand('sim').action(function (this: Command) {
+      process.exitCode = runScenarioCommand(this.opts<SimOptions>(), 'text')
+    }),
+  )
+} else {
+  program.command('sim').description('run a seeded simulation scenario of the protocol (`hearsay sim --help` for its options)')
+}
 
 // Usage errors exit 2 (runtime failures exit 1).
 program.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))

@@ -5,11 +5,13 @@
  */
 import { HearsayError } from '../errors.js'
 
+/** Stable codes of {@link DiscoveryError}. */
 export type DiscoveryErrorCode =
   /** The mDNS socket could not be bound or could not join the multicast group on the pinned interface. */
   'ERR_MDNS_START'
 
 export class DiscoveryError extends HearsayError {
+  /** Stable error code to switch on. */
   declare readonly code: DiscoveryErrorCode
 
   constructor(code: DiscoveryErrorCode, message: string, options?: { cause?: unknown }) {

@@ -41,14 +41,13 @@ import {
 import type { NodeAddr } from '../ticket/node-addr.js'
 import { isTopicId } from '../ticket/topic.js'
 
-/** Default DNS-SD service name. */
-export const DEFAULT_SERVICE_NAME = '_hearsay._udp.local'
+import { DEFAULT_SERVICE_NAME, MAX_ANNOUNCED_TOPICS } from './options.js'
+
+export { DEFAULT_SERVICE_NAME, MAX_ANNOUNCED_TOPICS }
 
 /** Value of the TXT `v=` field this code writes and reads. */
 export const MDNS_RECORD_VERSION = '1'
 
-/** Most topic ids in one announcement (keeps a packet under one MTU, see above). */
-export const MAX_ANNOUNCED_TOPICS = 8
 
 /** DNS TTL of our records, in seconds (what @libp2p/mdns uses; receivers do not cache by it). */
 export const RECORD_TTL_S = 120

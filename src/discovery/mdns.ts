@@ -29,7 +29,6 @@
 import type { RemoteInfo } from 'node:dgram'
 import { isIP } from 'node:net'
 import type { Answer, Question } from 'dns-packet'
-import type { Logger } from '@libp2p/interface'
 import { logger as createLogger } from '@libp2p/logger'
 import makeMdns from 'multicast-dns'
 import { ConfigError } from '../errors.js'
@@ -46,64 +45,10 @@ import {
   prepareSelf,
 } from './mdns-records.js'
 import type { SelfRecord } from './mdns-records.js'
+import { MDNS_DEFAULTS, type DiscoveryLogger, type MdnsDiscovery, type MdnsDiscoveryOptions } from './options.js'
 import { PeerCache } from './peer-cache.js'
 
-export interface MdnsDiscoveryOptions {
-  /** Our node: id and addresses to announce. 0.0.0.0:port / [::]:port mean "the address my packets come from". */
-  readonly self: NodeAddr
-  /** Topic ids we are in, asked at every announcement; the first `MAX_ANNOUNCED_TOPICS` (8) are announced. */
-  readonly topics: () => readonly string[]
-  /** Called for every newly discovered or changed peer (see the module comment for repeats). */
-  readonly onPeer: (peer: NodeAddr, topics: string[]) => void
-  /**
-   * DNS-SD service name: `_<name>._udp.local` or `_<name>._tcp.local`, name 1-15 lower-case letters, digits, '-'.
-   * @default '_hearsay._udp.local'
-   */
-  readonly serviceName?: string
-  /**
-   * Time between our queries, in ms (100 - 3,600,000).
-   * @default 10_000
-   */
-  readonly intervalMs?: number
-  /** IPv4 address of the one interface to use (pinning). @default every IPv4 interface */
-  readonly interface?: string
-  /** Address the UDP socket binds. @default '0.0.0.0' */
-  readonly bind?: string
-  /** UDP port. @default 5353 */
-  readonly port?: number
-  /**
-   * An unchanged announcement is reported again after this long, in ms.
-   * @default 60_000
-   */
-  readonly repeatAfterMs?: number
-  /**
-   * Most discovered peers remembered for deduplication.
-   * @default 256
-   */
-  readonly maxPeers?: number
-  /** @default logger('hearsay:mdns') */
-  readonly logger?: Logger
-  /** Called for each dropped packet or record (for metrics and tests); `from` is the sender when known. */
-  readonly onDropped?: (reason: string, from: string | undefined) => void
-}
-
-export interface MdnsDiscovery {
-  /** Announces again soon (at most once per second), e.g. after joining or leaving a topic. */
-  refresh(): void
-  /** Stops timers and closes the socket. Idempotent. */
-  close(): Promise<void>
-}
-
-/** Defaults, exported for documentation and tests. */
-export const MDNS_DEFAULTS = {
-  serviceName: DEFAULT_SERVICE_NAME,
-  intervalMs: 10_000,
-  port: 5353,
-  repeatAfterMs: 60_000,
-  maxPeers: 256,
-  /** RFC 6762 §6: the same record is multicast at most once per second. */
-  minAnnounceGapMs: 1_000,
-} as const
+export { MDNS_DEFAULTS, type MdnsDiscovery, type MdnsDiscoveryOptions }
 
 /** The part of a multicast-dns instance this module uses (a test can pass a fake). */
 export interface MdnsSocket {
@@ -115,7 +60,7 @@ export interface MdnsSocket {
   destroy(callback?: () => void): void
 }
 
-/** Test seam: how the socket is made. Not part of the public API. */
+/** Test seam: how the socket is made. Not part of the public API (the public entry is discovery/index.ts). */
 export interface MdnsInternals {
   readonly createSocket?: (options: makeMdns.Options) => MdnsSocket
 }
@@ -200,7 +145,7 @@ class MdnsState {
     private readonly self: SelfRecord,
     private readonly options: MdnsDiscoveryOptions,
     private readonly config: Config,
-    private readonly log: Logger,
+    private readonly log: DiscoveryLogger,
     private readonly socket: MdnsSocket,
   ) {
     this.peers = new PeerCache(config.maxPeers, config.repeatAfterMs)

@@ -2,14 +2,20 @@
  * The public node API: `createNode()`, `Node` and `Topic`, in the spirit of
  * iroh-gossip's, with what its users asked for: unique ids per broadcast, signed
  * authorship, a clear error for oversized broadcasts, a `lagged` event instead of
- * unbounded buffering, and DISCONNECT on leave so neighbors repair at once.
+ * unbounded buffering, DISCONNECT on leave so neighbors repair at once, and mDNS
+ * discovery as an option.
+ *
+ * Everything that is not API lives in ES private fields (`#`) or in module-level
+ * functions, so the shipped declarations show only what callers may use.
  */
 import { randomBytes } from 'node:crypto'
 import { networkInterfaces } from 'node:os'
 import { logger } from '@libp2p/logger'
+import { startMdnsDiscovery } from '../discovery/index.js'
+import type { MdnsDiscovery, MdnsOptions } from '../discovery/options.js'
 import { HearsayError } from '../errors.js'
-import { resolveConfig, type ProtocolConfigInput } from './proto/config.js'
-import type { NeighborDownReason } from './proto/io.js'
+import { resolveConfig, type ProtocolConfig, type ProtocolConfigInput } from './proto/config.js'
+import type { NeighborDownReason, TopicCommand } from './proto/io.js'
 import { SeededRng } from './proto/rng.js'
 import { ProtocolState } from './proto/state.js'
 import type { BroadcastScope } from './proto/types.js'
@@ -17,18 +23,19 @@ import { parseAddress, formatAddress } from '../transport/address.js'
 import { identityFromSecretKey, generateIdentity, loadOrCreateKeyFile, type NodeIdentity } from '../transport/keys.js'
 import { TcpTransport } from '../transport/tcp.js'
 import type { TransportOptions } from '../transport/options.js'
-import type { Transport, TransportCounters } from '../transport/types.js'
+import type { Transport } from '../transport/types.js'
 import type { NodeAddr } from '../ticket/node-addr.js'
 import { resolveWireLimits } from './wire.js'
 import { encodeAddrs, validAddrs } from './driver/address-book.js'
 import { systemClock, type Clock } from './driver/clock.js'
 import { ENVELOPE_OVERHEAD_BYTES, EnvelopeSigner } from './driver/envelope.js'
 import { EventQueue } from './driver/event-queue.js'
-import { DEFAULT_UNUSED_LINK_TIMEOUT_MS, NodeDriver, type DriverStats, type DriverTopicEvent } from './driver/node-driver.js'
+import { DEFAULT_UNUSED_LINK_TIMEOUT_MS, NodeDriver, type DriverTopicEvent } from './driver/node-driver.js'
 
-/** What a topic's `events()` yields. */
+/** What a topic's `events()` yields: a message, a neighbor change, or a note that events were dropped. */
 export type GossipEvent =
   | {
+      /** A broadcast arrived (already verified: signature, id, topic). */
       readonly type: 'received'
       /** The broadcast payload. */
       readonly content: Uint8Array
@@ -40,41 +47,73 @@ export type GossipEvent =
       readonly id: string
       /** Hops from the author. */
       readonly hops: number
+      /** `'swarm'` for `broadcast()`, `'neighbors'` for `broadcastNeighbors()`. */
       readonly scope: BroadcastScope
     }
-  | { readonly type: 'neighborUp'; readonly peer: string }
-  | { readonly type: 'neighborDown'; readonly peer: string; readonly reason: NeighborDownReason }
-  /** This iterator fell behind and `missed` events were dropped for it. */
-  | { readonly type: 'lagged'; readonly missed: number }
+  | {
+      /** A peer became a neighbor (joined this node's active view). */
+      readonly type: 'neighborUp'
+      /** Node id of the new neighbor. */
+      readonly peer: string
+    }
+  | {
+      /** A neighbor left the active view. */
+      readonly type: 'neighborDown'
+      /** Node id of the former neighbor. */
+      readonly peer: string
+      /** Why: `disconnected` (it said so), `connectionLost`, `evicted` (replaced by another peer) or `quit` (it left). */
+      readonly reason: NeighborDownReason
+    }
+  | {
+      /** This iterator fell behind and `missed` events were dropped for it. */
+      readonly type: 'lagged'
+      /** How many events were dropped. */
+      readonly missed: number
+    }
 
+/** Options of {@link createNode}. Every field is optional. */
 export interface NodeOptions {
   /** 32-byte Ed25519 secret key (seed). Default: a new random identity. */
   secretKey?: Uint8Array
-  /** Load the identity from this file, or create it there (mode 0600) if missing. */
+  /** Load the identity from this file, or create it there (mode 0600) if missing. A corrupt file is an error, never replaced. */
   keyFile?: string
   /**
    * 'host:port' to listen on; port 0 picks a free port.
    * @default '0.0.0.0:0'
    */
   listen?: string
-  /** Protocol parameters (see ProtocolConfigInput). */
+  /**
+   * Find peers of the same topics on the local network with multicast DNS, and join
+   * through them: `true` for the defaults, an object to pin an interface or change the
+   * port, service name or interval. Announced ids are pinned in the Noise handshake,
+   * so a forged announcement costs one failed dial, never a wrong peer.
+   * @default false
+   */
+  mdns?: boolean | MdnsOptions
+  /** Protocol parameters (views, timers, caps), checked when the node is created. */
   config?: ProtocolConfigInput
   /**
    * Largest broadcast payload; larger ones are refused at the call site.
    * @default 4096
    */
   maxMessageBytes?: number
-  /** Events buffered per `events()` iterator before `lagged`. @default 1024 */
+  /**
+   * Events buffered per `events()` iterator before `lagged`.
+   * @default 1024
+   */
   eventBufferSize?: number
   /**
    * Transport options (timeouts, connection caps, per-peer inbound rate limits
    * `inboundFramesPerSecond` / `inboundFrameBurst` / `inboundBytesPerSecond` /
-   * `inboundByteBurst` / `rateLimitGraceMs`); see TransportOptions and SECURITY.md.
+   * `inboundByteBurst` / `rateLimitGraceMs`); see SECURITY.md.
    */
   transportOptions?: Partial<TransportOptions>
-  /** Use this transport instead of TCP (e.g. MemoryTransport in tests); `listen` is then ignored. */
+  /** Use this transport instead of TCP (e.g. a `MemoryTransport` from `hearsay/transport` in tests); `listen` is then ignored. */
   transport?: Transport
-  /** Clock for the protocol timers (a VirtualClock in tests). @default the system clock */
+  /**
+   * Clock for the protocol timers (a {@link VirtualClock} in tests).
+   * @default the system clock
+   */
   clock?: Clock
   /** Seed for the protocol's random choices. Default: random. */
   rngSeed?: number
@@ -87,47 +126,148 @@ export interface NodeOptions {
 }
 
 /**
- * `node.stats()`: the driver's counters, the bytes written to / read from sockets, and
- * the transport's counters of misbehaving peers (rate-limited frames, connections
- * dropped by error code, refused inbound sockets).
+ * `node.stats()`: the node's counters, the bytes written to / read from sockets, and
+ * the transport's counters of misbehaving peers.
  */
-export interface NodeStats extends DriverStats, TransportCounters {
+export interface NodeStats {
+  /** Frames received from peers. */
+  framesReceived: number
+  /** Frames sent to peers. */
+  framesSent: number
+  /** Broadcasts refused: malformed envelope, id not the hash of the content, or bad signature. */
+  forgedDropped: number
+  /** Frames a peer sent that the wire decoder rejected (each closed that connection). */
+  badFrames: number
+  /** Frames not sent because a connection's send queue was full. */
+  sendQueueFull: number
+  /** Entries dropped because a dial queue was full. */
+  dialQueueFull: number
+  /** Dials that failed (unreachable address, handshake failure, wrong key). */
+  dialsFailed: number
+  /** Links closed because no topic used them for `unusedLinkTimeoutMs`. */
+  unusedLinksClosed: number
+  /** Bytes written to sockets. */
   bytesWritten: number
+  /** Bytes read from sockets. */
   bytesRead: number
+  /** Inbound frames dropped by the per-connection rate limits. */
+  rateLimitedFrames: number
+  /**
+   * Connections and handshakes ended by the peer's fault, by error code
+   * (`ERR_RATE_LIMITED`, `ERR_FRAME_TOO_LARGE`, `ERR_MALFORMED_FRAME`, `ERR_IDLE_TIMEOUT`,
+   * `ERR_READ_OVERFLOW`, `ERR_HANDSHAKE_TIMEOUT`, `ERR_HANDSHAKE_FAILED`, `ERR_PEER_ID_MISMATCH`).
+   */
+  peerErrors: Record<string, number>
+  /** Inbound sockets closed at once because a connection cap was reached. */
+  inboundRefused: number
+  /** Live connections now. */
+  openConnections: number
+  /** Inbound handshakes in progress now. */
+  pendingHandshakes: number
 }
 
+/** Sizes of one topic's capped protocol state (`topic.protocolStats()`); each has a documented cap. */
+export interface TopicProtocolStats {
+  /** HyParView. */
+  membership: {
+    /** Active view (neighbors). */
+    active: number
+    /** Passive view (known peers to replace neighbors with). */
+    passive: number
+    /** NEIGHBOR / JOIN requests waiting for an answer. */
+    pending: number
+    /** Peers with stored peer data (addresses). */
+    peerData: number
+    /** Peers whose last membership sequence number is remembered. */
+    seqEntries: number
+    /** Lost neighbors being asked back. */
+    lost: number
+  }
+  /** Plumtree. */
+  broadcast: {
+    /** Remembered message ids. */
+    seen: number
+    /** Cached messages (served to GRAFTs). */
+    cache: number
+    /** Ids announced by IHAVE but not received yet. */
+    missingIds: number
+    /** Announcers held for missing ids, in all. */
+    missingTotal: number
+    /** Longest IHAVE queue of one lazy peer. */
+    lazyQueued: number
+    /** Most announcers held for one missing id. */
+    maxAnnouncers: number
+    /** Grafted ids still timed for the adaptive graft wait. */
+    graftTimings: number
+  }
+}
+
+/** Options of {@link Node.subscribe}. */
 export interface SubscribeOptions {
   /** Peers to join through; empty means: wait to be joined (or found by mDNS). */
   bootstrap?: readonly NodeAddr[]
 }
 
+/** Options of {@link Topic.joined}. */
 export interface JoinedOptions {
+  /** Reject with `ERR_ABORTED` when this signal aborts. */
   signal?: AbortSignal
-  /** Reject after this long. @default 30_000 */
+  /**
+   * Reject with `ERR_TIMEOUT` after this long.
+   * @default 30_000
+   */
   timeoutMs?: number
 }
 
+/** Options of {@link Topic.broadcast} and {@link Topic.broadcastNeighbors}. */
+export interface BroadcastOptions {
+  /** Reject with `ERR_ABORTED` if already aborted. */
+  signal?: AbortSignal
+}
+
+/** Options of {@link Topic.events}. */
+export interface EventsOptions {
+  /** Events buffered for this iterator before `lagged`. Default: the node's `eventBufferSize`. */
+  bufferSize?: number
+}
+
 const DEFAULT_MAX_MESSAGE_BYTES = 4096
+const DEFAULT_EVENT_BUFFER_SIZE = 1024
+/** Cap on peers per topic remembered as already joined through after an mDNS announcement. */
+const MAX_JOINED_THROUGH = 1_024
 
 /**
- * Creates and starts a node: loads or makes its identity, listens, and is ready to
- * `subscribe()`.
+ * Creates and starts a node: loads or makes its identity, listens, starts mDNS when
+ * asked, and is ready to `subscribe()`. Close it with `node.close()`, or the process
+ * keeps running.
  *
+ * @throws HearsayError `ERR_INVALID_CONFIG` for bad options; KeyFileError
+ *   `ERR_KEY_FILE_CORRUPT` / `ERR_KEY_FILE_IO` for a corrupt or unreadable key file;
+ *   TransportError `ERR_INVALID_ADDRESS` / `ERR_LISTEN_FAILED` when the address cannot
+ *   be listened on; DiscoveryError `ERR_MDNS_START` when mDNS cannot start.
  * @example
  * ```ts
  * const node = await createNode({ listen: '127.0.0.1:0' })
  * const topic = node.subscribe(topicId, { bootstrap: [otherNode.addr()] })
  * await topic.joined()
  * await topic.broadcast(new TextEncoder().encode('hello'))
- * for await (const event of topic.events()) if (event.type === 'received') console.log(event.content)
  * ```
  */
 export async function createNode(options: NodeOptions = {}): Promise<Node> {
-  const identity = await resolveIdentity(options)
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
   if (!Number.isInteger(maxMessageBytes) || maxMessageBytes < 1) {
     throw new HearsayError('ERR_INVALID_CONFIG', `maxMessageBytes must be a positive integer, got ${String(maxMessageBytes)}`)
   }
+  const eventBufferSize = options.eventBufferSize ?? DEFAULT_EVENT_BUFFER_SIZE
+  if (!Number.isInteger(eventBufferSize) || eventBufferSize < 1) {
+    throw new HearsayError('ERR_INVALID_CONFIG', `eventBufferSize must be a positive integer, got ${String(eventBufferSize)}`)
+  }
+  const unusedLinkTimeoutMs = options.unusedLinkTimeoutMs ?? DEFAULT_UNUSED_LINK_TIMEOUT_MS
+  if (!Number.isFinite(unusedLinkTimeoutMs) || unusedLinkTimeoutMs <= 0) {
+    throw new HearsayError('ERR_INVALID_CONFIG', `unusedLinkTimeoutMs must be a positive number, got ${String(unusedLinkTimeoutMs)}`)
+  }
+  const mdns = mdnsOptionsOf(options.mdns)
+  const identity = await resolveIdentity(options)
   const envelopeBytes = maxMessageBytes + ENVELOPE_OVERHEAD_BYTES
   const config = resolveConfig({
     ...options.config,
@@ -143,21 +283,35 @@ export async function createNode(options: NodeOptions = {}): Promise<Node> {
       throw err
     }
   } else if (transport.localId !== identity.peerId) {
-    throw new HearsayError('ERR_INVALID_CONFIG', 'the given transport belongs to another identity')
-  }
-  const unusedLinkTimeoutMs = options.unusedLinkTimeoutMs ?? DEFAULT_UNUSED_LINK_TIMEOUT_MS
-  if (!Number.isFinite(unusedLinkTimeoutMs) || unusedLinkTimeoutMs <= 0) {
-    throw new HearsayError('ERR_INVALID_CONFIG', `unusedLinkTimeoutMs must be a positive number, got ${String(unusedLinkTimeoutMs)}`)
+    throw new HearsayError('ERR_INVALID_CONFIG', 'the given transport belongs to another identity: create it with the same secretKey')
   }
   const seed = options.rngSeed ?? randomBytes(6).readUIntBE(0, 6)
-  return new Node(identity, transport, config, {
+  const node = nodeInternals.create(identity, transport, config, {
     clock: options.clock ?? systemClock,
     rng: new SeededRng(seed),
     maxMessageBytes,
-    eventBufferSize: options.eventBufferSize ?? 1024,
+    eventBufferSize,
     wireContentBytes: envelopeBytes,
     unusedLinkTimeoutMs,
   })
+  if (mdns !== undefined) {
+    try {
+      await nodeInternals.startMdns(node, mdns)
+    } catch (err) {
+      await node.close()
+      throw err
+    }
+  }
+  return node
+}
+
+function mdnsOptionsOf(option: NodeOptions['mdns']): MdnsOptions | undefined {
+  if (option === undefined || option === false) return undefined
+  if (option === true) return {}
+  if (typeof option !== 'object' || option === null) {
+    throw new HearsayError('ERR_INVALID_CONFIG', `mdns must be true, false or an object of mDNS options, got ${String(option)}`)
+  }
+  return option
 }
 
 async function resolveIdentity(options: NodeOptions): Promise<NodeIdentity> {
@@ -169,7 +323,7 @@ async function resolveIdentity(options: NodeOptions): Promise<NodeIdentity> {
   return generateIdentity()
 }
 
-interface NodeInternals {
+interface NodeSettings {
   clock: Clock
   rng: SeededRng
   maxMessageBytes: number
@@ -178,91 +332,145 @@ interface NodeInternals {
   unusedLinkTimeoutMs: number
 }
 
-/** A running hearsay node. One per identity; it can join many topics. */
+/** What a Topic may ask of its Node (handed to the Topic at creation; not API). */
+interface TopicLink {
+  readonly nodeId: string
+  run(command: TopicCommand): void
+  seal(payload: Uint8Array): { envelope: Uint8Array; id: string }
+  addPeer(peer: NodeAddr): void
+  neighbors(): string[]
+  protocolSizes(): TopicProtocolStats | undefined
+  /** The topic was left: forget it. */
+  forget(): void
+}
+
+/** Module-private access to Node internals (assigned in Node's static block). */
+let nodeInternals: {
+  create(identity: NodeIdentity, transport: Transport, config: ProtocolConfig, settings: NodeSettings): Node
+  startMdns(node: Node, options: MdnsOptions): Promise<void>
+}
+
+/** Module-private access to Topic internals (assigned in Topic's static block). */
+let topicInternals: {
+  create(link: TopicLink, id: string, eventBufferSize: number): Topic
+  dispatch(topic: Topic, event: DriverTopicEvent): void
+  leaveNow(topic: Topic): void
+  endEvents(topic: Topic): void
+}
+
+/**
+ * A running hearsay node, made by {@link createNode}. One per identity; it can join
+ * many topics, all over one connection per peer.
+ */
 export class Node {
   /** This node's id (64 hex chars of its Ed25519 public key). */
   readonly id: string
-  private readonly driver: NodeDriver
-  private readonly signer: EnvelopeSigner
-  private readonly topics = new Map<string, Topic>()
-  private closed = false
+  readonly #transport: Transport
+  readonly #settings: NodeSettings
+  readonly #driver: NodeDriver
+  readonly #signer: EnvelopeSigner
+  readonly #topics = new Map<string, Topic>()
+  /** Per topic: peers found by mDNS that we already joined through. */
+  readonly #joinedThrough = new Map<string, Set<string>>()
+  #discovery: MdnsDiscovery | undefined
+  #closed = false
 
-  /** @internal use createNode() */
-  constructor(
-    identity: NodeIdentity,
-    private readonly transport: Transport,
-    config: ReturnType<typeof resolveConfig>,
-    private readonly internals: NodeInternals,
-  ) {
+  static {
+    nodeInternals = {
+      create: (identity, transport, config, settings) => new Node(identity, transport, config, settings),
+      startMdns: async (node, options) => {
+        node.#discovery = await startMdnsDiscovery({
+          ...options,
+          self: node.addr(),
+          topics: () => [...node.#topics.keys()],
+          onPeer: (peer, topics) => node.#onDiscovered(peer, topics),
+        })
+      },
+    }
+  }
+
+  private constructor(identity: NodeIdentity, transport: Transport, config: ProtocolConfig, settings: NodeSettings) {
     this.id = identity.peerId
-    this.signer = new EnvelopeSigner(identity.secretKey, identity.publicKey)
-    const state = new ProtocolState(identity.peerId, internals.rng, config)
-    this.driver = new NodeDriver({
+    this.#transport = transport
+    this.#settings = settings
+    this.#signer = new EnvelopeSigner(identity.secretKey, identity.publicKey)
+    const state = new ProtocolState(identity.peerId, settings.rng, config)
+    this.#driver = new NodeDriver({
       state,
       transport,
-      clock: internals.clock,
-      wireLimits: resolveWireLimits({ maxContentBytes: internals.wireContentBytes }),
-      onTopicEvent: (topic, event) => this.topics.get(topic)?.dispatch(event),
+      clock: settings.clock,
+      wireLimits: resolveWireLimits({ maxContentBytes: settings.wireContentBytes }),
+      onTopicEvent: (topic, event) => {
+        const handle = this.#topics.get(topic)
+        if (handle !== undefined) topicInternals.dispatch(handle, event)
+      },
       log: logger(`hearsay:node:${identity.peerId.slice(0, 8)}`),
-      unusedLinkTimeoutMs: internals.unusedLinkTimeoutMs,
+      unusedLinkTimeoutMs: settings.unusedLinkTimeoutMs,
     })
-    this.driver.setLocalData(encodeAddrs(this.addr().addrs))
+    this.#driver.setLocalData(encodeAddrs(this.addr().addrs))
   }
 
-  /** Our id and the addresses peers can dial us at. */
+  /** Our id and the addresses peers can dial us at (a wildcard listen address becomes this machine's addresses). */
   addr(): NodeAddr {
-    return { id: this.id, addrs: advertisedAddrs(this.transport.listenAddrs) }
+    return { id: this.id, addrs: advertisedAddrs(this.#transport.listenAddrs) }
   }
 
-  /** Largest payload `broadcast()` accepts. */
+  /** Largest payload `broadcast()` accepts (the `maxMessageBytes` option). */
   get maxMessageBytes(): number {
-    return this.internals.maxMessageBytes
+    return this.#settings.maxMessageBytes
   }
 
   /**
    * Joins `topic` (64 hex chars or 32 bytes) through `bootstrap` peers and returns its
-   * handle. Throws if already subscribed or closed.
+   * handle at once; `await topic.joined()` waits for the first neighbor.
+   *
+   * @throws HearsayError `ERR_INVALID_TOPIC`, `ERR_ALREADY_SUBSCRIBED`, `ERR_NODE_CLOSED`.
    */
   subscribe(topic: string | Uint8Array, options: SubscribeOptions = {}): Topic {
-    this.assertOpen()
+    this.#assertOpen()
     const topicId = normalizeTopicId(topic)
-    if (this.topics.has(topicId)) {
-      throw new HearsayError('ERR_ALREADY_SUBSCRIBED', `already subscribed to topic ${topicId.slice(0, 8)}`)
+    if (this.#topics.has(topicId)) {
+      throw new HearsayError('ERR_ALREADY_SUBSCRIBED', `already subscribed to topic ${topicId.slice(0, 8)}: use the Topic returned the first time, or leave() it first`)
     }
     const peers = (options.bootstrap ?? []).filter((p) => p.id !== this.id)
     for (const peer of peers) this.addPeer(peer)
-    const handle = new Topic(this, topicId, this.internals.eventBufferSize)
-    this.topics.set(topicId, handle)
-    this.driver.command(topicId, { type: 'join', peers: peers.map(peerInfoOf) })
+    const handle = topicInternals.create(this.#linkFor(topicId), topicId, this.#settings.eventBufferSize)
+    this.#topics.set(topicId, handle)
+    this.#driver.command(topicId, { type: 'join', peers: peers.map(peerInfoOf) })
+    this.#discovery?.refresh()
     return handle
   }
 
   /** Remembers where `peer` can be dialed (from a ticket, mDNS, ...). */
   addPeer(peer: NodeAddr): void {
     if (peer.id === this.id) return
-    this.driver.addressBook.set(peer.id, validAddrs(peer.addrs))
+    this.#driver.addressBook.set(peer.id, validAddrs(peer.addrs))
   }
 
   /** Where `peer` can be dialed, as far as this node knows (e.g. a neighbor, for a ticket). */
   peerAddr(peer: string): NodeAddr | undefined {
-    const addrs = this.driver.addressBook.get(peer)
+    const addrs = this.#driver.addressBook.get(peer)
     return addrs.length === 0 ? undefined : { id: peer, addrs }
   }
 
-  /** Counters: frames, forged messages dropped, queue overflows, failed dials, socket bytes. */
+  /** Counters: frames, forged messages dropped, queue overflows, failed dials, socket bytes, misbehaving peers. */
   stats(): Readonly<NodeStats> {
-    const bytes = this.transport.byteCounts?.() ?? { bytesWritten: 0, bytesRead: 0 }
-    const peers = this.transport.counters?.() ?? { rateLimitedFrames: 0, peerErrors: {}, inboundRefused: 0, openConnections: 0, pendingHandshakes: 0 }
-    return { ...this.driver.stats, ...bytes, ...peers }
+    const bytes = this.#transport.byteCounts?.() ?? { bytesWritten: 0, bytesRead: 0 }
+    const peers = this.#transport.counters?.() ?? { rateLimitedFrames: 0, peerErrors: {}, inboundRefused: 0, openConnections: 0, pendingHandshakes: 0 }
+    return { ...this.#driver.stats, ...bytes, ...peers }
   }
 
-  /** Leaves every topic (neighbors are told at once), then closes all connections. */
+  /**
+   * Leaves every topic (neighbors are told at once), stops mDNS, then closes all
+   * connections. Every `events()` iterator ends. Idempotent.
+   */
   async close(): Promise<void> {
-    if (this.closed) return
-    for (const topic of [...this.topics.values()]) topic.leaveNow()
-    this.closed = true
-    this.driver.stop()
-    await this.transport.close()
+    if (this.#closed) return
+    for (const topic of [...this.#topics.values()]) topicInternals.leaveNow(topic)
+    this.#closed = true
+    await this.#discovery?.close()
+    this.#driver.stop()
+    await this.#transport.close()
   }
 
   /**
@@ -270,104 +478,135 @@ export class Node {
    * neighbors find out from the failure. For tests and emergency shutdown.
    */
   async abort(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    this.driver.stop()
-    for (const topic of this.topics.values()) topic.endEvents()
-    this.topics.clear()
-    await this.transport.abort()
+    if (this.#closed) return
+    this.#closed = true
+    this.#driver.stop()
+    for (const topic of this.#topics.values()) topicInternals.endEvents(topic)
+    this.#topics.clear()
+    await this.#discovery?.close()
+    await this.#transport.abort()
   }
 
-  /** @internal */
-  runCommand(topic: string, command: Parameters<NodeDriver['command']>[1]): void {
-    this.assertOpen()
-    this.driver.command(topic, command)
-  }
-
-  /** @internal */
-  seal(topic: string, payload: Uint8Array): { envelope: Uint8Array; id: string } {
-    if (!(payload instanceof Uint8Array)) {
-      throw new HearsayError('ERR_INVALID_MESSAGE', 'broadcast content must be a Uint8Array')
+  #linkFor(topicId: string): TopicLink {
+    return {
+      nodeId: this.id,
+      run: (command) => {
+        this.#assertOpen()
+        this.#driver.command(topicId, command)
+      },
+      seal: (payload) => this.#seal(topicId, payload),
+      addPeer: (peer) => this.addPeer(peer),
+      neighbors: () => this.#driver.neighbors(topicId),
+      protocolSizes: () => this.#driver.protocolSizes(topicId),
+      forget: () => {
+        this.#topics.delete(topicId)
+        this.#joinedThrough.delete(topicId)
+        this.#discovery?.refresh()
+      },
     }
-    if (payload.length > this.internals.maxMessageBytes) {
+  }
+
+  #seal(topic: string, payload: Uint8Array): { envelope: Uint8Array; id: string } {
+    if (!(payload instanceof Uint8Array)) {
+      throw new HearsayError('ERR_INVALID_MESSAGE', 'broadcast content must be a Uint8Array (e.g. new TextEncoder().encode(text))')
+    }
+    if (payload.length > this.#settings.maxMessageBytes) {
       throw new HearsayError(
         'ERR_MESSAGE_TOO_LARGE',
-        `broadcast of ${payload.length} bytes exceeds the maximum of ${this.internals.maxMessageBytes} bytes (maxMessageBytes)`,
+        `broadcast of ${payload.length} bytes exceeds the maximum of ${this.#settings.maxMessageBytes} bytes: split it, or raise maxMessageBytes on every node`,
       )
     }
-    return this.signer.seal(topic, payload)
+    return this.#signer.seal(topic, payload)
   }
 
-  /** @internal */
-  forget(topic: string): void {
-    this.topics.delete(topic)
+  /**
+   * A peer announced itself on the LAN: remember its addresses and join through it in
+   * each topic we share with it, once per peer (so two separately started swarms of
+   * one topic merge, without re-joining at every announcement).
+   */
+  #onDiscovered(peer: NodeAddr, topics: readonly string[]): void {
+    if (this.#closed) return
+    this.addPeer(peer)
+    for (const topicId of topics) {
+      const topic = this.#topics.get(topicId)
+      if (topic === undefined) continue
+      let joined = this.#joinedThrough.get(topicId)
+      if (joined === undefined) this.#joinedThrough.set(topicId, (joined = new Set()))
+      if (joined.has(peer.id) || topic.neighbors().includes(peer.id)) continue
+      joined.add(peer.id)
+      if (joined.size > MAX_JOINED_THROUGH) joined.delete(joined.values().next().value as string)
+      topic.joinPeers([peer])
+    }
   }
 
-  /** @internal */
-  protocolSizes(topic: string) {
-    return this.driver.protocolSizes(topic)
-  }
-
-  /** @internal */
-  activeNeighbors(topic: string): string[] {
-    return this.driver.neighbors(topic)
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new HearsayError('ERR_NODE_CLOSED', 'the node is closed')
+  #assertOpen(): void {
+    if (this.#closed) throw new HearsayError('ERR_NODE_CLOSED', 'the node is closed: create a new one with createNode()')
   }
 }
 
-/** One subscribed topic. */
+/** One subscribed topic, made by {@link Node.subscribe}. */
 export class Topic {
-  private readonly queues = new Set<EventQueue<GossipEvent>>()
-  private readonly joinWaiters = new Set<() => void>()
-  private left = false
+  /** Topic id, 64 hex chars. */
+  readonly id: string
+  readonly #link: TopicLink
+  readonly #eventBufferSize: number
+  readonly #queues = new Set<EventQueue<GossipEvent>>()
+  readonly #joinWaiters = new Set<() => void>()
+  #left = false
 
-  /** @internal use Node.subscribe() */
-  constructor(
-    private readonly node: Node,
-    /** Topic id, 64 hex chars. */
-    readonly id: string,
-    private readonly eventBufferSize: number,
-  ) {}
+  static {
+    topicInternals = {
+      create: (link, id, eventBufferSize) => new Topic(link, id, eventBufferSize),
+      dispatch: (topic, event) => topic.#dispatch(event),
+      leaveNow: (topic) => topic.#leaveNow(),
+      endEvents: (topic) => topic.#endEvents(),
+    }
+  }
+
+  private constructor(link: TopicLink, id: string, eventBufferSize: number) {
+    this.#link = link
+    this.id = id
+    this.#eventBufferSize = eventBufferSize
+  }
 
   /**
-   * Broadcasts `content` to everyone in the topic, signed by this node. Throws
-   * `ERR_MESSAGE_TOO_LARGE` for content over `node.maxMessageBytes`. Resolves with the
-   * broadcast's id once it is handed to the network.
+   * Broadcasts `content` to everyone in the topic, signed by this node. Resolves with
+   * the broadcast's id once it is handed to the network.
+   *
+   * @throws HearsayError `ERR_MESSAGE_TOO_LARGE` for content over `node.maxMessageBytes`,
+   *   `ERR_TOPIC_LEFT`, `ERR_NODE_CLOSED`, `ERR_ABORTED`.
    */
-  async broadcast(content: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<string> {
-    return this.send(content, 'swarm', options.signal)
+  async broadcast(content: Uint8Array, options: BroadcastOptions = {}): Promise<string> {
+    return this.#send(content, 'swarm', options.signal)
   }
 
-  /** Sends `content` to the direct neighbors only (not forwarded further). */
-  async broadcastNeighbors(content: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<string> {
-    return this.send(content, 'neighbors', options.signal)
+  /** Sends `content` to the direct neighbors only (not forwarded further). Same errors as {@link Topic.broadcast}. */
+  async broadcastNeighbors(content: Uint8Array, options: BroadcastOptions = {}): Promise<string> {
+    return this.#send(content, 'neighbors', options.signal)
   }
 
   /**
-   * Joins through more peers (e.g. found by mDNS after subscribing): each is sent a
-   * JOIN and remembered for re-joining later.
+   * Joins through more peers (e.g. found after subscribing): each is sent a JOIN and
+   * remembered for re-joining later.
    */
   joinPeers(peers: readonly NodeAddr[]): void {
-    if (this.left) throw new HearsayError('ERR_TOPIC_LEFT', 'the topic was left')
-    const others = peers.filter((p) => p.id !== this.node.id)
-    for (const peer of others) this.node.addPeer(peer)
-    this.node.runCommand(this.id, { type: 'join', peers: others.map(peerInfoOf) })
+    if (this.#left) throw new HearsayError('ERR_TOPIC_LEFT', 'the topic was left: subscribe() again to rejoin')
+    const others = peers.filter((p) => p.id !== this.#link.nodeId)
+    for (const peer of others) this.#link.addPeer(peer)
+    this.#link.run({ type: 'join', peers: others.map(peerInfoOf) })
   }
 
   /**
    * Current sizes of the topic's capped protocol state: views, pending requests, seen
-   * ids, cached messages, missing announcements, queued IHAVEs (see the caps in README).
+   * ids, cached messages, missing announcements, queued IHAVEs. `undefined` once left.
    */
-  protocolStats() {
-    return this.node.protocolSizes(this.id)
+  protocolStats(): TopicProtocolStats | undefined {
+    return this.#link.protocolSizes()
   }
 
-  /** Current neighbors (active view). */
+  /** Current neighbors (active view), as node ids. */
   neighbors(): string[] {
-    return this.left ? [] : this.node.activeNeighbors(this.id)
+    return this.#left ? [] : this.#link.neighbors()
   }
 
   /**
@@ -376,21 +615,27 @@ export class Topic {
    */
   joined(options: JoinedOptions = {}): Promise<void> {
     if (this.neighbors().length > 0) return Promise.resolve()
-    if (this.left) return Promise.reject(new HearsayError('ERR_TOPIC_LEFT', 'the topic was left'))
+    if (this.#left) return Promise.reject(new HearsayError('ERR_TOPIC_LEFT', 'the topic was left'))
     const timeoutMs = options.timeoutMs ?? 30_000
     return new Promise<void>((resolve, reject) => {
       const signal = options.signal
       const finish = (error?: HearsayError) => {
         clearTimeout(timer)
         signal?.removeEventListener('abort', onAbort)
-        this.joinWaiters.delete(onUp)
+        this.#joinWaiters.delete(onUp)
         if (error === undefined) resolve()
         else reject(error)
       }
-      const onUp = () => finish(this.left ? new HearsayError('ERR_TOPIC_LEFT', 'the topic was left') : undefined)
+      const onUp = () => finish(this.#left ? new HearsayError('ERR_TOPIC_LEFT', 'the topic was left') : undefined)
       const onAbort = () => finish(new HearsayError('ERR_ABORTED', 'joined() was aborted'))
       const timer = setTimeout(
-        () => finish(new HearsayError('ERR_TIMEOUT', `no neighbor joined topic ${this.id.slice(0, 8)} within ${timeoutMs} ms`)),
+        () =>
+          finish(
+            new HearsayError(
+              'ERR_TIMEOUT',
+              `no neighbor joined topic ${this.id.slice(0, 8)} within ${timeoutMs} ms: check that a bootstrap peer is running and reachable (run with DEBUG=hearsay:* to see failed dials)`,
+            ),
+          ),
         timeoutMs,
       )
       if (signal?.aborted === true) {
@@ -398,51 +643,47 @@ export class Topic {
         return
       }
       signal?.addEventListener('abort', onAbort, { once: true })
-      this.joinWaiters.add(onUp)
+      this.#joinWaiters.add(onUp)
     })
   }
 
   /**
    * Events of this topic as an async iterable: received messages, neighbor up/down and
-   * `lagged`. Each call returns an independent iterator with its own bounded buffer
-   * (`bufferSize`, default the node's `eventBufferSize`); it ends when the topic is left
-   * or the node closes.
+   * `lagged`. Each call returns an independent iterator with its own bounded buffer;
+   * it ends when the topic is left or the node closes (`break` out of a loop ends it too).
    */
-  events(options: { bufferSize?: number } = {}): AsyncIterableIterator<GossipEvent> {
+  events(options: EventsOptions = {}): AsyncIterableIterator<GossipEvent> {
     const queue: EventQueue<GossipEvent> = new EventQueue<GossipEvent>(
-      options.bufferSize ?? this.eventBufferSize,
+      options.bufferSize ?? this.#eventBufferSize,
       (missed) => ({ type: 'lagged', missed }),
-      () => this.queues.delete(queue),
+      () => this.#queues.delete(queue),
     )
-    if (this.left) queue.end()
-    else this.queues.add(queue)
+    if (this.#left) queue.end()
+    else this.#queues.add(queue)
     return queue
   }
 
-  /** Leaves the topic: neighbors are told at once (DISCONNECT) and repair. */
+  /** Leaves the topic: neighbors are told at once (DISCONNECT) and repair; every `events()` iterator ends. */
   async leave(): Promise<void> {
-    this.leaveNow()
+    this.#leaveNow()
   }
 
-  /** @internal */
-  leaveNow(): void {
-    if (this.left) return
-    this.node.runCommand(this.id, { type: 'quit' })
-    this.left = true
-    this.node.forget(this.id)
-    this.endEvents()
+  #leaveNow(): void {
+    if (this.#left) return
+    this.#link.run({ type: 'quit' })
+    this.#left = true
+    this.#link.forget()
+    this.#endEvents()
   }
 
-  /** @internal */
-  endEvents(): void {
-    this.left = true
-    for (const queue of this.queues) queue.end()
-    this.queues.clear()
-    for (const waiter of [...this.joinWaiters]) waiter()
+  #endEvents(): void {
+    this.#left = true
+    for (const queue of this.#queues) queue.end()
+    this.#queues.clear()
+    for (const waiter of [...this.#joinWaiters]) waiter()
   }
 
-  /** @internal */
-  dispatch(event: DriverTopicEvent): void {
+  #dispatch(event: DriverTopicEvent): void {
     const out: GossipEvent =
       event.type === 'received'
         ? {
@@ -455,15 +696,15 @@ export class Topic {
             scope: event.message.scope,
           }
         : event
-    for (const queue of this.queues) queue.push(out)
-    if (event.type === 'neighborUp') for (const waiter of [...this.joinWaiters]) waiter()
+    for (const queue of this.#queues) queue.push(out)
+    if (event.type === 'neighborUp') for (const waiter of [...this.#joinWaiters]) waiter()
   }
 
-  private async send(content: Uint8Array, scope: BroadcastScope, signal: AbortSignal | undefined): Promise<string> {
+  async #send(content: Uint8Array, scope: BroadcastScope, signal: AbortSignal | undefined): Promise<string> {
     if (signal?.aborted === true) throw new HearsayError('ERR_ABORTED', 'broadcast was aborted')
-    if (this.left) throw new HearsayError('ERR_TOPIC_LEFT', 'the topic was left')
-    const { envelope, id } = this.node.seal(this.id, content)
-    this.node.runCommand(this.id, { type: 'broadcast', content: envelope, scope, id })
+    if (this.#left) throw new HearsayError('ERR_TOPIC_LEFT', 'the topic was left: subscribe() again to broadcast')
+    const { envelope, id } = this.#link.seal(content)
+    this.#link.run({ type: 'broadcast', content: envelope, scope, id })
     return id
   }
 }
@@ -476,15 +717,21 @@ function peerInfoOf(peer: NodeAddr): { id: string; data: Uint8Array } {
   return { id: peer.id, data: encodeAddrs(validAddrs(peer.addrs)) }
 }
 
-/** Accepts a topic id as 64 hex chars or 32 bytes. */
+/**
+ * Accepts a topic id as 64 hex chars or 32 bytes and returns it as 64 lower-case hex chars.
+ *
+ * @throws HearsayError `ERR_INVALID_TOPIC` for anything else (to derive an id from a
+ *   name, use `topicIdFromName()`).
+ */
 export function normalizeTopicId(topic: string | Uint8Array): string {
   if (topic instanceof Uint8Array) {
     if (topic.length !== 32) throw new HearsayError('ERR_INVALID_TOPIC', `a topic id is 32 bytes, got ${topic.length}`)
     return Buffer.from(topic).toString('hex')
   }
+  if (typeof topic !== 'string') throw new HearsayError('ERR_INVALID_TOPIC', 'a topic id is a 64-hex-char string or 32 bytes')
   const text = topic.trim().toLowerCase()
   if (!/^[0-9a-f]{64}$/.test(text)) {
-    throw new HearsayError('ERR_INVALID_TOPIC', 'a topic id is 64 hex characters (32 bytes)')
+    throw new HearsayError('ERR_INVALID_TOPIC', 'a topic id is 64 hex characters (32 bytes): use topicIdFromName() to derive one from a name')
   }
   return text
 }

@@ -6,6 +6,7 @@
  */
 import { HearsayError } from '../errors.js'
 
+/** Stable codes of {@link TicketError}. */
 export type TicketErrorCode =
   /** The text does not start with the ticket prefix (`hearsay1`). */
   | 'ERR_TICKET_PREFIX'
@@ -42,6 +43,7 @@ export type TicketErrorCode =
 
 /** Any error of tickets, node addresses and topic ids. */
 export class TicketError extends HearsayError {
+  /** Stable error code to switch on. */
   declare readonly code: TicketErrorCode
 
   constructor(code: TicketErrorCode, message: string, options?: { cause?: unknown }) {

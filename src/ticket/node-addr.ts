@@ -14,6 +14,7 @@ import { parseAddress } from '../transport/address.js'
 import { TicketError } from './errors.js'
 import { formatIp, ipToBytes, isUnspecifiedIp } from './ip-bytes.js'
 
+/** A node and where it can be dialed: what tickets, mDNS and `node.addr()` carry. */
 export interface NodeAddr {
   /** Node id: 64 lower-case hex chars of the 32-byte Ed25519 public key. */
   readonly id: string

@@ -5,8 +5,11 @@
 import { isIP } from 'node:net'
 import { TransportError } from './errors.js'
 
+/** A parsed 'host:port' address. */
 export interface HostPort {
+  /** IP literal or host name, without brackets. */
   readonly host: string
+  /** TCP port, 0-65535. */
   readonly port: number
 }
 

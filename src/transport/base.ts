@@ -72,6 +72,7 @@ export abstract class BaseTransport implements Transport {
   /** Stops accepting new inbound connections. */
   protected abstract stopListening(): Promise<void>
 
+  /** True once `close()` or `abort()` was called. */
   get isClosed(): boolean {
     return this.shutdown.signal.aborted
   }

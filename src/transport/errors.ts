@@ -7,6 +7,7 @@
  */
 import { HearsayError } from '../errors.js'
 
+/** Stable codes of {@link TransportError}. */
 export type TransportErrorCode =
   /** An address is not a valid 'host:port' string. */
   | 'ERR_INVALID_ADDRESS'
@@ -47,6 +48,7 @@ export type TransportErrorCode =
 
 /** Any error raised by the transport layer. */
 export class TransportError extends HearsayError {
+  /** Stable error code to switch on. */
   declare readonly code: TransportErrorCode
 
   constructor(code: TransportErrorCode, message: string, options?: { cause?: unknown }) {
@@ -54,6 +56,7 @@ export class TransportError extends HearsayError {
   }
 }
 
+/** Stable codes of {@link KeyFileError}. */
 export type KeyFileErrorCode =
   /** The key file exists but its content is not a valid secret key. */
   | 'ERR_KEY_FILE_CORRUPT'
@@ -66,6 +69,7 @@ export type KeyFileErrorCode =
 
 /** Errors of identity creation and key-file handling. */
 export class KeyFileError extends HearsayError {
+  /** Stable error code to switch on. */
   declare readonly code: KeyFileErrorCode
 
   constructor(code: KeyFileErrorCode, message: string, options?: { cause?: unknown }) {

@@ -1,8 +1,13 @@
 /**
  * Transport layer: node identities, Noise-secured TCP connections carrying
  * length-prefixed frames, and an in-memory transport with the same contract.
- * Never imports the gossip core (only its id types).
+ * Never imports the gossip core (only its id types). Exported as `hearsay/transport`.
+ *
+ * @module hearsay/transport
  */
+// Node 20 lacks Promise.withResolvers, which the Noise handshake calls: install it first.
+import '../polyfill.js'
+
 export * from './types.js'
 export * from './errors.js'
 export * from './options.js'

@@ -130,11 +130,19 @@ export async function loadKeyFile(path: string): Promise<NodeIdentity> {
   return parseKeyFile(content, path)
 }
 
+/** What {@link loadOrCreateKeyFile} returns. */
+export interface LoadedKeyFile {
+  /** The identity stored in the file. */
+  identity: NodeIdentity
+  /** True when the file did not exist and was created. */
+  created: boolean
+}
+
 /**
  * Loads the key file at `path`, or creates it with a fresh identity when no file exists.
  * A file that exists but is corrupt is an error: it is never replaced.
  */
-export async function loadOrCreateKeyFile(path: string): Promise<{ identity: NodeIdentity; created: boolean }> {
+export async function loadOrCreateKeyFile(path: string): Promise<LoadedKeyFile> {
   try {
     return { identity: await loadKeyFile(path), created: false }
   } catch (err) {

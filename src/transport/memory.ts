@@ -61,6 +61,7 @@ export class MemoryNetwork {
   }
 }
 
+/** An in-process transport with the TCP transport's contract, for tests: transports on one {@link MemoryNetwork} reach each other. */
 export class MemoryTransport extends BaseTransport {
   private readonly network: MemoryNetwork
   private readonly bound: string[] = []
@@ -71,10 +72,12 @@ export class MemoryTransport extends BaseTransport {
     this.network = network
   }
 
+  /** Addresses bound by `listen`. */
   get listenAddrs(): readonly string[] {
     return [...this.bound]
   }
 
+  /** Binds 'host:port' on the memory network (port 0 picks one); returns the bound address. */
   listen(addr: string): Promise<string> {
     if (this.isClosed) return Promise.reject(new TransportError('ERR_TRANSPORT_CLOSED', 'transport is closed'))
     try {

@@ -65,6 +65,7 @@ export interface TransportOptions extends ConnectionOptions {
   simultaneousDialWindowMs: number
 }
 
+/** Defaults of {@link ConnectionOptions}. */
 export const DEFAULT_CONNECTION_OPTIONS: Readonly<ConnectionOptions> = Object.freeze({
   maxFrameBytes: 1_048_576,
   maxQueuedBytes: 4_194_304,
@@ -74,6 +75,7 @@ export const DEFAULT_CONNECTION_OPTIONS: Readonly<ConnectionOptions> = Object.fr
   ...DEFAULT_INBOUND_RATE_LIMITS,
 })
 
+/** Defaults of {@link TransportOptions}. */
 export const DEFAULT_TRANSPORT_OPTIONS: Readonly<Omit<TransportOptions, 'simultaneousDialWindowMs'>> = Object.freeze({
   ...DEFAULT_CONNECTION_OPTIONS,
   handshakeTimeoutMs: 5_000,

@@ -41,6 +41,7 @@ export interface InboundRateLimitOptions {
   rateLimitGraceMs: number
 }
 
+/** Default per-connection inbound rate limits (see SECURITY.md for the reasoning). */
 export const DEFAULT_INBOUND_RATE_LIMITS: Readonly<InboundRateLimitOptions> = Object.freeze({
   inboundFramesPerSecond: 5_000,
   inboundFrameBurst: 20_000,
@@ -55,7 +56,9 @@ export class TokenBucket {
   private lastMs: number
 
   constructor(
+    /** Tokens added per second. */
     readonly ratePerSecond: number,
+    /** Most tokens held. */
     readonly burst: number,
     nowMs: number,
   ) {
@@ -77,6 +80,7 @@ export class TokenBucket {
     return this.tokens >= n
   }
 
+  /** Takes `n` tokens (the balance may go negative: the debt is paid by later refills). */
   take(n: number): void {
     this.tokens -= n
   }

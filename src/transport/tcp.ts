@@ -12,13 +12,17 @@ import { TransportError, describeError } from './errors.js'
 import type { NodeIdentity } from './keys.js'
 import { resolveTransportOptions, type TransportOptions } from './options.js'
 import { createNoiseEncrypter, secureSocket, type NoiseEncrypter } from './secure-channel.js'
+import type { ByteCounts } from './types.js'
 
 const log = logger('hearsay:transport:tcp')
 
+/** Options of {@link TcpTransport.create}: the identity plus any {@link TransportOptions}. */
 export interface TcpTransportInit extends Partial<TransportOptions> {
+  /** The node's identity: its key authenticates every connection. */
   readonly identity: NodeIdentity
 }
 
+/** The TCP transport: Noise XX secured, length-prefixed frames, one connection per peer pair. Made by `TcpTransport.create()`. */
 export class TcpTransport extends BaseTransport {
   private readonly encrypter: NoiseEncrypter
   private readonly servers: Server[] = []
@@ -40,12 +44,13 @@ export class TcpTransport extends BaseTransport {
     return new TcpTransport(identity, resolved, await createNoiseEncrypter(identity))
   }
 
+  /** Addresses bound by `listen`, with the actual port. */
   get listenAddrs(): readonly string[] {
     return [...this.bound]
   }
 
   /** Bytes written to and read from every socket so far (handshakes and keepalives included). */
-  byteCounts(): { bytesWritten: number; bytesRead: number } {
+  byteCounts(): ByteCounts {
     let bytesWritten = this.closedBytesWritten
     let bytesRead = this.closedBytesRead
     for (const socket of this.sockets) {
@@ -64,6 +69,7 @@ export class TcpTransport extends BaseTransport {
     })
   }
 
+  /** Starts accepting connections on 'host:port' (port 0 picks one); returns the bound address. */
   async listen(addr: string): Promise<string> {
     if (this.isClosed) throw new TransportError('ERR_TRANSPORT_CLOSED', 'transport is closed')
     const { host, port } = parseAddress(addr)

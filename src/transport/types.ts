@@ -9,6 +9,7 @@
 import type { PeerId } from '../gossip/proto/types.js'
 import type { TransportError } from './errors.js'
 
+/** Who opened a connection: `inbound` (the peer dialed us) or `outbound` (we dialed). */
 export type ConnectionDirection = 'inbound' | 'outbound'
 
 /**
@@ -27,12 +28,15 @@ export type ConnectionDirection = 'inbound' | 'outbound'
  */
 export type CloseReason = 'local' | 'remote' | 'replaced' | 'timeout' | 'protocol' | 'error'
 
+/** Why a connection closed, as `onClose` and `closed` report it. */
 export interface CloseInfo {
+  /** Why it closed (see {@link CloseReason}). */
   readonly reason: CloseReason
   /** Set for `timeout`, `protocol` and `error`. */
   readonly error?: TransportError | undefined
 }
 
+/** The callbacks a connection delivers its frames, drain and close to. */
 export interface ConnectionHandler {
   /** One received frame, in order. Called synchronously; do not keep it waiting. */
   onFrame(frame: Uint8Array): void
@@ -42,11 +46,13 @@ export interface ConnectionHandler {
   onClose?(info: CloseInfo): void
 }
 
+/** One authenticated, framed connection to a peer. */
 export interface Connection {
   /** Per-transport serial number, for logs. */
   readonly serial: number
   /** Authenticated node id of the peer. */
   readonly remoteId: PeerId
+  /** Who dialed. */
   readonly direction: ConnectionDirection
   /** 'host:port' of the peer's socket (for inbound: its ephemeral port). */
   readonly remoteAddr: string
@@ -77,8 +83,13 @@ export interface Connection {
   close(): Promise<void>
 }
 
+/** Called with each connection that becomes the live connection to a peer (`Transport.onConnection`). */
 export type ConnectionListener = (connection: Connection) => void
 
+/**
+ * What a node needs of a transport: listen, dial authenticated peers, exchange frames.
+ * Implemented by {@link TcpTransport} (Noise over TCP) and {@link MemoryTransport}.
+ */
 export interface Transport {
   /** This node's id. */
   readonly localId: PeerId
@@ -116,7 +127,15 @@ export interface Transport {
   /** Counters of misbehaving peers (rate limits, disconnect reasons), where the transport keeps them. */
   counters?(): TransportCounters
   /** Bytes written to and read from the network so far, where the transport counts them. */
-  byteCounts?(): { bytesWritten: number; bytesRead: number }
+  byteCounts?(): ByteCounts
+}
+
+/** Bytes a transport moved over the network (`Transport.byteCounts()`). */
+export interface ByteCounts {
+  /** Bytes written to sockets. */
+  bytesWritten: number
+  /** Bytes read from sockets. */
+  bytesRead: number
 }
 
 /** What a transport counts about misbehaving peers (`Transport.counters()`). */

@@ -17,7 +17,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { SeededRng, type NodeAddr } from '../../src/index.js'
+import type { NodeAddr } from '../../src/index.js'
+import { SeededRng } from '../../src/gossip/proto/index.js'
 import { sample } from '../../src/gossip/proto/rng.js'
 
 const ENTRY = fileURLToPath(new URL('./node-process.ts', import.meta.url))

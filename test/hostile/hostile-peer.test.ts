@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { TcpTransport, generateIdentity, type Node, type Topic } from '../../src/index.js'
+import type { Node, Topic } from '../../src/index.js'
+import { TcpTransport, generateIdentity } from '../../src/transport/index.js'
 import type { Connection } from '../../src/transport/types.js'
 import { encodeFrame, encodeFrames, type WireEntry } from '../../src/gossip/wire.js'
 import { DEFAULT_BROADCAST_CONFIG, DEFAULT_MEMBERSHIP_CONFIG } from '../../src/gossip/proto/config.js'

@@ -7,7 +7,8 @@
  * default limits.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { TcpTransport, generateIdentity, type Node, type Topic } from '../../src/index.js'
+import type { Node, Topic } from '../../src/index.js'
+import { TcpTransport, generateIdentity } from '../../src/transport/index.js'
 import { EnvelopeSigner } from '../../src/gossip/driver/envelope.js'
 import { encodeFrame } from '../../src/gossip/wire.js'
 import { InboundRateLimiter, TokenBucket, DEFAULT_INBOUND_RATE_LIMITS } from '../../src/transport/rate-limit.js'

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { TcpTransport, generateIdentity, type Node } from '../../src/index.js'
+import type { Node } from '../../src/index.js'
+import { TcpTransport, generateIdentity } from '../../src/transport/index.js'
 import { ENVELOPE_OVERHEAD_BYTES, EnvelopeSigner, envelopeId } from '../../src/gossip/driver/envelope.js'
 import { encodeFrame } from '../../src/gossip/wire.js'
 import type { GossipMessage } from '../../src/gossip/proto/messages.js'

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { MemoryNetwork, VirtualClock, createNode, generateIdentity, type Node } from '../../src/index.js'
+import { VirtualClock, createNode, type Clock, type Node } from '../../src/index.js'
+import { MemoryNetwork, generateIdentity } from '../../src/transport/index.js'
 import { Inbox, TOPIC_A, closeAll, joinAll } from './helpers.js'
 
 const text = (s: string) => new TextEncoder().encode(s)
@@ -23,7 +24,28 @@ async function run(clock: VirtualClock, ms: number, stepMs = 10): Promise<void> 
   await drain()
 }
 
-async function memoryNodes(count: number, clock: VirtualClock): Promise<Node[]> {
+/** A clock that counts the timers scheduled on it and not yet fired or cleared. */
+class CountingClock implements Clock {
+  readonly live = new Set<unknown>()
+  constructor(private readonly inner: VirtualClock) {}
+  now(): number {
+    return this.inner.now()
+  }
+  setTimer(callback: () => void, delayMs: number): unknown {
+    const handle = this.inner.setTimer(() => {
+      this.live.delete(handle)
+      callback()
+    }, delayMs)
+    this.live.add(handle)
+    return handle
+  }
+  clearTimer(handle: unknown): void {
+    this.live.delete(handle)
+    this.inner.clearTimer(handle)
+  }
+}
+
+async function memoryNodes(count: number, clock: Clock): Promise<Node[]> {
   const network = new MemoryNetwork()
   const out: Node[] = []
   for (let i = 0; i < count; i++) {
@@ -103,12 +125,14 @@ describe('the driver over the in-memory transport with a virtual clock', () => {
   })
 
   it('close() stops every protocol timer', async () => {
-    const clock = new VirtualClock()
+    const virtual = new VirtualClock()
+    const clock = new CountingClock(virtual)
     nodes = await memoryNodes(2, clock)
     joinAll(nodes, TOPIC_A)
-    await run(clock, 100)
+    await run(virtual, 100)
+    expect(clock.live.size).toBeGreaterThan(0)
     await closeAll(nodes)
-    for (const node of nodes) expect((node as unknown as { driver: { pendingTimers: number } }).driver.pendingTimers).toBe(0)
+    expect(clock.live.size).toBe(0)
     nodes = []
   })
 })

@@ -5,12 +5,17 @@
  */
 import { EventHeap } from '../event-heap.js'
 
+/** Time as the node's protocol timers see it (the `clock` option of `createNode()`). */
 export interface Clock {
+  /** Monotonic time in ms. */
   now(): number
+  /** Calls `callback` once after `delayMs`; returns a handle for `clearTimer`. */
   setTimer(callback: () => void, delayMs: number): unknown
+  /** Cancels a timer (a stale or unknown handle is ignored). */
   clearTimer(handle: unknown): void
 }
 
+/** The real clock: `performance.now()` and `setTimeout`. The default. */
 export const systemClock: Clock = {
   now: () => performance.now(),
   setTimer: (callback, delayMs) => setTimeout(callback, delayMs),
@@ -30,16 +35,19 @@ export class VirtualClock implements Clock {
   private seq = 0
   private readonly timers = new EventHeap<VirtualTimer>()
 
+  /** Current virtual time in ms (starts at 0). */
   now(): number {
     return this.nowMs
   }
 
+  /** Schedules `callback` at now + `delayMs` of virtual time. */
   setTimer(callback: () => void, delayMs: number): unknown {
     const timer: VirtualTimer = { timeMs: this.nowMs + Math.max(0, delayMs), seq: this.seq++, callback, cancelled: false }
     this.timers.push(timer)
     return timer
   }
 
+  /** Cancels a scheduled timer. */
   clearTimer(handle: unknown): void {
     ;(handle as VirtualTimer).cancelled = true
   }

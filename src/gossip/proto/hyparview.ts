@@ -5,7 +5,7 @@
  * backup), JOIN with FORWARD_JOIN random walks, NEIGHBOR requests with HIGH/LOW
  * priority, periodic SHUFFLE with reply, and repair from the passive view on failure.
  *
- * Deliberate deviations, each for a pitfall in shared/design/protocol.md:
+ * Deliberate deviations, each for a pitfall in docs/protocol.md:
  * - JOIN and NEIGHBOR are requests answered by an explicit NEIGHBOR_REPLY; the
  *   requester adds the peer only when accepted (a FORWARD_JOIN acceptor asks the joiner
  *   with a HIGH NEIGHBOR instead of adding it blindly). A reply that matches no pending

@@ -1,4 +1,7 @@
-/** The sans-IO protocol core: HyParView + Plumtree per topic, multi-topic state. */
+/**
+ * The sans-IO protocol core: HyParView + Plumtree per topic, multi-topic state.
+ * @module hearsay/proto
+ */
 export * from './types.js'
 export * from './messages.js'
 export * from './io.js'

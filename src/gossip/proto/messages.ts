@@ -4,7 +4,7 @@
  * HyParView (membership) and Plumtree (broadcast) messages share one union so a topic
  * can route them; the wire codec (src/gossip/wire.ts) encodes exactly these shapes.
  *
- * Deviations from the papers, each for a known pitfall (see shared/design/protocol.md):
+ * Deviations from the papers, each for a known pitfall (see docs/protocol.md):
  * - NEIGHBOR carries a request id and is answered by an explicit NEIGHBOR_REPLY
  *   (accept/reject), so a late reply never confirms a newer request.
  * - JOIN, NEIGHBOR, NEIGHBOR_REPLY and DISCONNECT carry `seq`, a per-sender counter

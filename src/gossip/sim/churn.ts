@@ -1,5 +1,5 @@
 /**
- * S9 of shared/bench/method.md: churn. Each membership round, 1 % of the nodes leave
+ * S9 of docs/method.md: churn. Each membership round, 1 % of the nodes leave
  * and as many new nodes join (through two random members, as a ticket with several
  * peers would give them), at random moments within the
  * round, for `rounds` rounds; half of the leavers crash without a word, half leave

@@ -1,6 +1,6 @@
 /**
  * S4 (mass crash, HyParView repair on) and S5 (Plumtree after the crash) of
- * shared/bench/method.md.
+ * docs/method.md.
  *
  * S4: after an S1 bootstrap and 10 warm-up broadcasts, X % of the nodes crash at once
  * (at t0). Broadcast k goes out from a random survivor at t0 + k rounds and is measured

@@ -1,5 +1,5 @@
 /**
- * The no-repair floor of shared/bench/method.md (S4): a static random d-regular graph,
+ * The no-repair floor of docs/method.md (S4): a static random d-regular graph,
  * X % of its nodes removed, and the share of the survivors that a flood from a random
  * survivor reaches. A membership protocol that repairs must beat this.
  *

@@ -1,5 +1,5 @@
 /**
- * S8 of shared/bench/method.md: an IHAVE flood with random ids from one peer.
+ * S8 of docs/method.md: an IHAVE flood with random ids from one peer.
  *
  * From a steady state, one node (an ordinary member of the overlay, so its IHAVEs come
  * from an active neighbor and are not dismissed) sends each of its neighbors an IHAVE

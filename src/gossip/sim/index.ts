@@ -2,6 +2,7 @@
  * hearsay/sim: the deterministic simulator. Drives the real protocol core under virtual
  * time with seeded latency, loss, crashes and partitions, and measures reliability, RMR,
  * LDH and overlay shape.
+ * @module hearsay/sim
  */
 export { Simulation, SimulationError, SIM_TOPIC, type SimulationOptions, type SimNode } from './simulation.js'
 export {

@@ -1,5 +1,5 @@
 /**
- * S6 of shared/bench/method.md: a join storm. One contact node is alone in the topic;
+ * S6 of docs/method.md: a join storm. One contact node is alone in the topic;
  * `joiners` nodes join through it, at random moments within one membership round.
  * Nothing else happens: nobody calls `join` again. At every round boundary the overlay
  * must have no island (a component other than the largest) of 3 or more nodes, and by

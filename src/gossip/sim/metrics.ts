@@ -2,7 +2,7 @@
  * Measurements of a simulation run: per-broadcast delivery (reliability, RMR, LDH,
  * latency) and overlay shape (components, symmetry, in-degree).
  *
- * Definitions follow shared/design/protocol.md: reliability = live nodes that delivered
+ * Definitions follow docs/protocol.md: reliability = live nodes that delivered
  * / live nodes; RMR = payload messages sent / (nodes delivered - 1) - 1, counting GOSSIP
  * messages only; LDH = hop count of the last delivery.
  */

@@ -1,5 +1,5 @@
 /**
- * S10 of shared/bench/method.md: partition into two halves for 60 s, then heal.
+ * S10 of docs/method.md: partition into two halves for 60 s, then heal.
  *
  * From a steady state, every node goes to one of two sides at random (seeded); cross
  * links fail. One broadcast per membership round goes out from a random node during the

@@ -1,5 +1,5 @@
 /**
- * S7 of shared/bench/method.md: stale DISCONNECT / NEIGHBOR-reply races under reordered
+ * S7 of docs/method.md: stale DISCONNECT / NEIGHBOR-reply races under reordered
  * delivery.
  *
  * Every message gets an extra uniform delay in [0, jitterMs) (300 ms by default, so a

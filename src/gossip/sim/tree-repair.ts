@@ -1,5 +1,5 @@
 /**
- * S5 of shared/bench/method.md: Plumtree after a mass crash.
+ * S5 of docs/method.md: Plumtree after a mass crash.
  *
  * From a steady state in which one node has been the only sender (so the tree is its
  * tree), X % of the other nodes crash at once; the sender then broadcasts one message
