@@ -101,14 +101,18 @@ export interface IHaveMessage {
  */
 export interface GraftMessage {
   readonly type: 'graft'
+  /** The message to send back (a repair), or none (a tree optimisation). */
   readonly id?: MessageId | undefined
+  /** The origin whose tree the link joins; without it, the tree of message `id`. */
   readonly origin?: PeerId | undefined
+  /** Hops of the announcement that led to this GRAFT. */
   readonly round: number
 }
 
 /** PRUNE: make the link lazy in `origin`'s tree. */
 export interface PruneMessage {
   readonly type: 'prune'
+  /** The origin whose tree loses the link. */
   readonly origin: PeerId
 }
 

@@ -16,33 +16,57 @@ import { summarize } from './metrics.js'
 import { bootstrapNetwork } from './scenarios.js'
 import { SIM_TOPIC, type Simulation } from './simulation.js'
 
+/** Two percentiles of a latency distribution, in ms. */
+export interface Percentiles {
+  /** Median. */
+  p50: number
+  /** 99th percentile. */
+  p99: number
+}
+
+/** Parameters of {@link runConcurrentSenders}. */
 export interface ConcurrentOptions {
+  /** Swarm size. */
   nodes: number
+  /** Seed of the simulation (one seed, one run). */
   seed: number
   /** Virtual time between two broadcasts of the measured phase. */
   intervalMs: number
+  /** Broadcasts in the measured phase. */
   messages: number
   /** Distinct senders, picked at random among the nodes; 0 = any node may send. @default 0 */
   senders?: number
   /** Sequential broadcasts (1 s apart) from the same senders before the measured phase. @default 20 */
   warmup?: number
+  /** Smallest link latency. @default 10 */
   minLatencyMs?: number
+  /** Largest link latency. @default 50 */
   maxLatencyMs?: number
+  /** Bytes per broadcast. @default 256 */
   payloadBytes?: number
+  /** Protocol configuration for every node. */
   config?: ProtocolConfigInput
 }
 
+/** What {@link runConcurrentSenders} measured. */
 export interface ConcurrentResult {
+  /** Report format name. */
   bench: 'sim-concurrent-v1'
+  /** The parameters of the run. */
   options: ConcurrentOptions
+  /** Every message reached every node within 20 s of virtual time. */
   delivered: boolean
   /** Last-delivery latency per message, ms. */
-  fanoutLatencyMs: { p50: number; p99: number }
+  fanoutLatencyMs: Percentiles
   /** Latency of every delivery, ms. */
-  deliveryLatencyMs: { p50: number; p99: number }
+  deliveryLatencyMs: Percentiles
+  /** Relative message redundancy of the measured broadcasts. */
   rmr: number
+  /** Last-delivery hop, averaged over the measured broadcasts. */
   meanLdh: number
+  /** GRAFT messages sent per measured broadcast. */
   graftsPerBroadcast: number
+  /** PRUNE messages sent per measured broadcast. */
   prunesPerBroadcast: number
   /** (sender, node) pairs where the node has no eager link in that sender's tree. */
   pairsWithoutEagerLink: number

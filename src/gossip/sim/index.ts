@@ -31,7 +31,7 @@ export {
   type Check,
 } from './scenarios.js'
 export { scenarioReport, reportLine, type ScenarioReport } from './report.js'
-export { runConcurrentSenders, type ConcurrentOptions, type ConcurrentResult } from './concurrent.js'
+export { runConcurrentSenders, type ConcurrentOptions, type ConcurrentResult, type Percentiles } from './concurrent.js'
 export { membershipRoundMs } from './rounds.js'
 export { METHOD_FLOOR, noRepairFloor, randomRegularGraph, floodReach, reachWithoutRepair } from './floor.js'
 export { runMassCrash, crashNetwork, steadyNetwork, floorFor, type CrashOptions, type CrashResult } from './crash.js'

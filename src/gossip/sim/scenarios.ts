@@ -19,8 +19,9 @@ export interface ScenarioOptions {
   joinSpacingMs?: number
   /** Extra uniform per-message delay in [0, jitterMs): reorders messages. @default 0 */
   jitterMs?: number
-  /** Link latency range (fixed per link). @default 10 – 50 */
+  /** Smallest link latency (each link's latency is fixed). @default 10 */
   minLatencyMs?: number
+  /** Largest link latency. @default 50 */
   maxLatencyMs?: number
 }
 
@@ -283,6 +284,7 @@ export const SCENARIOS = {
   s1: runBootstrap,
   s2: runSingleSender,
   s3: runRandomSenders,
+  /** S3r: 20 repeating senders. */
   s3r: runRepeatingSenders,
 } as const
 
