@@ -7,6 +7,7 @@
  */
 import { ConfigError } from '../../errors.js'
 
+/** HyParView membership parameters, per topic. */
 export interface MembershipConfig {
   /** Active view capacity. @default 5 (paper: log10(10,000) + 1) */
   activeViewCapacity: number
@@ -73,6 +74,7 @@ export interface MembershipConfig {
   linkChecksPerRepair: number
 }
 
+/** Plumtree broadcast parameters, per topic. */
 export interface BroadcastConfig {
   /** Wait after the first IHAVE for an unknown id before sending GRAFT. @default 80 (iroh) */
   graftTimeout1Ms: number
@@ -156,11 +158,15 @@ export interface BroadcastConfig {
   originTreeIdleMs: number
 }
 
+/** The full, validated protocol configuration (see `resolveConfig`). */
 export interface ProtocolConfig {
+  /** HyParView membership parameters. */
   membership: MembershipConfig
+  /** Plumtree broadcast parameters. */
   broadcast: BroadcastConfig
 }
 
+/** The membership defaults documented on `MembershipConfig` (frozen). */
 export const DEFAULT_MEMBERSHIP_CONFIG: Readonly<MembershipConfig> = Object.freeze({
   activeViewCapacity: 5,
   passiveViewCapacity: 30,
@@ -179,6 +185,7 @@ export const DEFAULT_MEMBERSHIP_CONFIG: Readonly<MembershipConfig> = Object.free
   linkChecksPerRepair: 1,
 })
 
+/** The broadcast defaults documented on `BroadcastConfig` (frozen). */
 export const DEFAULT_BROADCAST_CONFIG: Readonly<BroadcastConfig> = Object.freeze({
   graftTimeout1Ms: 80,
   adaptiveGraftTimeout: true,
@@ -204,7 +211,9 @@ export const DEFAULT_BROADCAST_CONFIG: Readonly<BroadcastConfig> = Object.freeze
 
 /** Partial overrides, e.g. `{ membership: { activeViewCapacity: 6 } }`. */
 export interface ProtocolConfigInput {
+  /** Membership options to override; the rest keep `DEFAULT_MEMBERSHIP_CONFIG`. */
   membership?: Partial<MembershipConfig>
+  /** Broadcast options to override; the rest keep `DEFAULT_BROADCAST_CONFIG`. */
   broadcast?: Partial<BroadcastConfig>
 }
 

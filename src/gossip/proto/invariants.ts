@@ -5,6 +5,11 @@
 import { InvariantError } from '../../errors.js'
 import type { ProtocolState } from './state.js'
 
+/**
+ * Checks every joined topic of `state`: view sizes within capacity, the node not in its
+ * own views, active/passive/pending disjoint, eager and lazy disjoint and together equal
+ * to the active view. Throws InvariantError on the first violation.
+ */
 export function checkInvariants(state: ProtocolState): void {
   const { activeViewCapacity, passiveViewCapacity } = state.config.membership
   for (const topicId of state.topicIds()) {

@@ -14,7 +14,12 @@ import type { Rng } from './rng.js'
 import { Topic } from './topic.js'
 import type { PeerId, TopicId } from './types.js'
 
+/**
+ * One node's protocol state across all the topics it has joined. Feed every event to
+ * `handle` and perform the returned actions; it does no I/O and reads no clock.
+ */
 export class ProtocolState {
+  /** The resolved, validated configuration every topic uses. */
   readonly config: ProtocolConfig
   private readonly topics = new Map<TopicId, Topic>()
   private readonly out = new Outbox()
@@ -23,6 +28,7 @@ export class ProtocolState {
   private localData: Uint8Array | undefined
 
   constructor(
+    /** This node's peer id. */
     readonly me: PeerId,
     private readonly rng: Rng,
     config: ProtocolConfigInput | ProtocolConfig = {},
@@ -65,6 +71,7 @@ export class ProtocolState {
     return [...this.topics.keys()]
   }
 
+  /** The state of topic `id` (its membership and broadcast layers), or undefined if not joined. */
   topic(id: TopicId): Topic | undefined {
     return this.topics.get(id)
   }

@@ -21,7 +21,9 @@ export type MessageId = string
  * driver dial it (the core never interprets `data`).
  */
 export interface PeerInfo {
+  /** The peer's id. */
   readonly id: PeerId
+  /** Opaque address data for dialing the peer, if known. */
   readonly data?: Uint8Array | undefined
 }
 
