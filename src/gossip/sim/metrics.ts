@@ -11,19 +11,29 @@ import { EventHeap } from './heap.js'
 import type { SimNode } from './simulation.js'
 import { SIM_TOPIC } from './simulation.js'
 
+/** What happened to one broadcast: who delivered it, when, after how many hops, at what cost. */
 export class BroadcastRecord {
   /** 1 where the node delivered (the origin counts as delivered). */
   readonly deliveredAt: Uint8Array
+  /** Nodes that delivered, the origin included (so it starts at 1). */
   deliveredCount = 1
+  /** Deliveries to a node that had already delivered (should stay 0). */
   duplicateDeliveries = 0
+  /** GOSSIP messages sent carrying this broadcast (the RMR numerator). */
   payloadSent = 0
+  /** Largest hop count of a delivery: the LDH. */
   maxHops = 0
+  /** Virtual time of the last delivery in ms (`startMs` until someone delivers). */
   lastDeliveryMs: number
+  /** Per delivery (origin excluded), virtual ms from the broadcast to that delivery. */
   readonly latenciesMs: number[] = []
 
   constructor(
+    /** The broadcast's message id. */
     readonly id: MessageId,
+    /** Index of the node that broadcast it. */
     readonly origin: number,
+    /** Virtual time of the broadcast in ms. */
     readonly startMs: number,
     nodeCount: number,
   ) {
@@ -52,23 +62,28 @@ export class BroadcastRecord {
     return live === 0 ? 1 : delivered / live
   }
 
+  /** Relative message redundancy: payloadSent / (deliveredCount - 1) - 1; 0 when nobody else delivered. */
   rmr(): number {
     if (this.deliveredCount <= 1) return 0
     return this.payloadSent / (this.deliveredCount - 1) - 1
   }
 }
 
+/** The simulation's `BroadcastRecord`s, by message id. */
 export class BroadcastLog {
   private readonly records = new Map<MessageId, BroadcastRecord>()
 
+  /** Opens the record of broadcast `id` from `origin` at `nowMs`, sized for `nodeCount` nodes. */
   start(id: MessageId, origin: number, nowMs: number, _liveCount: number, nodeCount: number): void {
     this.records.set(id, new BroadcastRecord(id, origin, nowMs, nodeCount))
   }
 
+  /** The record of broadcast `id`, if it was started here. */
   get(id: MessageId): BroadcastRecord | undefined {
     return this.records.get(id)
   }
 
+  /** Records that `node` delivered `id` at `nowMs` after `hops` hops (a repeat counts as a duplicate). */
   delivered(id: MessageId, node: number, nowMs: number, hops: number): void {
     const record = this.records.get(id)
     if (record === undefined) return
@@ -84,6 +99,7 @@ export class BroadcastLog {
     record.lastDeliveryMs = nowMs
   }
 
+  /** Counts one GOSSIP send carrying `id`. */
   payloadSent(id: MessageId): void {
     const record = this.records.get(id)
     if (record !== undefined) record.payloadSent++
@@ -92,6 +108,7 @@ export class BroadcastLog {
 
 /** Aggregate delivery figures over a set of broadcasts. */
 export interface DeliverySummary {
+  /** Broadcasts summarised. */
   broadcasts: number
   /** Mean reliability over the broadcasts. */
   reliability: number
@@ -99,14 +116,28 @@ export interface DeliverySummary {
   minReliability: number
   /** Aggregate RMR: all payload sends / all (delivered - 1), minus 1. */
   rmr: number
+  /** Worst single-broadcast RMR. */
   maxRmr: number
   /** Largest last-delivery hop over the broadcasts. */
   ldh: number
+  /** Mean last-delivery hop over the broadcasts. */
   meanLdh: number
+  /** Repeated deliveries to the same node, summed over the broadcasts (should be 0). */
   duplicateDeliveries: number
-  latencyMs: { p50: number; p90: number; p99: number; max: number }
+  /** Delivery latency in virtual ms over every delivery of every broadcast (origin excluded). */
+  latencyMs: {
+    /** Median. */
+    p50: number
+    /** 90th percentile. */
+    p90: number
+    /** 99th percentile. */
+    p99: number
+    /** Slowest delivery. */
+    max: number
+  }
 }
 
+/** Aggregates the records' delivery figures; reliability is judged against the nodes alive now. */
 export function summarize(records: readonly BroadcastRecord[], nodes: readonly SimNode[]): DeliverySummary {
   let reliabilitySum = 0
   let minReliability = 1
@@ -149,6 +180,7 @@ export function summarize(records: readonly BroadcastRecord[], nodes: readonly S
   }
 }
 
+/** The `q` quantile (0..1, nearest rank) of an ascending-sorted array; 0 when empty. */
 export function percentile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return 0
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))
@@ -157,8 +189,11 @@ export function percentile(sorted: readonly number[], q: number): number {
 
 /** Shape of the overlay formed by the live nodes' active views of one topic. */
 export interface OverlaySummary {
+  /** Live nodes counted. */
   liveNodes: number
+  /** Connected components of the active-view graph (links taken both ways) among live nodes. */
   components: number
+  /** Nodes in the largest component. */
   largestComponent: number
   /** Share of directed active links whose reverse link exists. */
   symmetricLinkShare: number
@@ -168,11 +203,13 @@ export interface OverlaySummary {
   isolatedShare: number
   /** activeInDegree[k] = live nodes that appear in exactly k live active views. */
   activeInDegree: number[]
+  /** Mean passive view size over the live nodes. */
   meanPassiveSize: number
   /** Active links pointing at crashed nodes. */
   deadActiveLinks: number
 }
 
+/** Measures the overlay formed by the live nodes' active views of `topic`. */
 export function overlaySummary(nodes: readonly SimNode[], topic = SIM_TOPIC): OverlaySummary {
   const indexOf = (id: string) => Number(id)
   const parent = new Int32Array(nodes.length)

@@ -9,9 +9,13 @@ import type { TopicMessage } from '../proto/messages.js'
 import { floodLdh, overlaySummary, summarize, type DeliverySummary, type OverlaySummary } from './metrics.js'
 import { Simulation } from './simulation.js'
 
+/** Options every scenario takes. */
 export interface ScenarioOptions {
+  /** Swarm size: nodes created and joined in the bootstrap. */
   nodes: number
+  /** Seed of the run; the same seed replays it exactly. */
   seed: number
+  /** Protocol configuration overrides for every node. */
   config?: ProtocolConfigInput
   /** Check local invariants after every step. @default true */
   checkInvariants?: boolean
@@ -25,20 +29,33 @@ export interface ScenarioOptions {
   maxLatencyMs?: number
 }
 
+/** One named pass/fail criterion of a scenario. */
 export interface Check {
+  /** What must hold, e.g. `reliability 100 %`. */
   readonly name: string
+  /** Whether it held. */
   readonly ok: boolean
+  /** The measured value(s) behind the verdict. */
   readonly detail: string
 }
 
+/** Measurements and checks of one scenario run. */
 export interface ScenarioResult {
+  /** Scenario name, e.g. `s2`. */
   scenario: string
+  /** Swarm size. */
   nodes: number
+  /** Seed of the run. */
   seed: number
+  /** Virtual time at the end of the run, in ms. */
   virtualMs: number
+  /** Protocol events handled by all nodes (`Simulation.steps`). */
   steps: number
+  /** Overlay shape at the end of the run (S1 and S3: after the bootstrap). */
   overlay: OverlaySummary
+  /** Delivery figures of the measured broadcasts (absent for S1). */
   delivery?: DeliverySummary
+  /** LDH of a flood from the sender(s) over the same overlay, the LDH bound's reference (S2; S3r: mean over the broadcasts). */
   floodLdh?: number
   /** IHAVE + GRAFT + PRUNE messages per broadcast during the broadcast phase. */
   controlPerBroadcast?: number
@@ -46,11 +63,13 @@ export interface ScenarioResult {
   messagesPerBroadcast?: Partial<Record<TopicMessage['type'], number>>
   /** Approximate wire bytes sent by all nodes during the broadcast phase, per broadcast. */
   bytesPerBroadcast?: number
+  /** The scenario's criteria and whether each held. */
   checks: Check[]
   /** The command that replays this run. */
   replay: string
 }
 
+/** The `npm run bench:sim` command line that replays `scenario` with these nodes and seed. */
 export function replayCommand(scenario: string, nodes: number, seed: number): string {
   return `npm run bench:sim -- --scenario ${scenario} --nodes ${nodes} --seed ${seed}`
 }
@@ -280,12 +299,17 @@ export function runRepeatingSenders(options: ScenarioOptions & { broadcasts?: nu
   ])
 }
 
+/** The runners of scenarios S1–S3 (and S3r) of docs/method.md, by name. */
 export const SCENARIOS = {
+  /** S1: bootstrap. */
   s1: runBootstrap,
+  /** S2: steady-state broadcast from a single sender. */
   s2: runSingleSender,
+  /** S3: broadcasts from random senders. */
   s3: runRandomSenders,
   /** S3r: 20 repeating senders. */
   s3r: runRepeatingSenders,
 } as const
 
+/** Name of a scenario in `SCENARIOS`. */
 export type ScenarioName = keyof typeof SCENARIOS

@@ -33,11 +33,13 @@ import { approxWireBytes } from './wire-size.js'
 /** The topic every simulated node joins unless told otherwise. */
 export const SIM_TOPIC: TopicId = '5e'.repeat(32)
 
+/** Network model and protocol configuration of one simulation run. */
 export interface SimulationOptions {
+  /** Seed of the run: node Rngs, link latencies, loss and scenario choices all derive from it. */
   seed: number
-  /** @default 10 */
+  /** Lowest fixed link latency in virtual ms. @default 10 */
   minLatencyMs?: number
-  /** @default 50 */
+  /** Highest fixed link latency in virtual ms (latencies are uniform in [min, max]). @default 50 */
   maxLatencyMs?: number
   /** Extra uniform per-message delay in [0, jitterMs): reorders messages on a link. @default 0 */
   jitterMs?: number
@@ -53,7 +55,14 @@ export interface SimulationOptions {
 
 /** A failed simulation run: carries the seed and how to replay it. */
 export class SimulationError extends HearsayError {
-  constructor(message: string, readonly seed: number, readonly replayCommand: string | undefined, cause: unknown) {
+  constructor(
+    message: string,
+    /** The seed of the failed run. */
+    readonly seed: number,
+    /** The command that replays the run (`SimulationOptions.replayCommand`), if one was given. */
+    readonly replayCommand: string | undefined,
+    cause: unknown
+  ) {
     super(
       'ERR_SIMULATION',
       `${message}\n  seed: ${seed}${replayCommand === undefined ? '' : `\n  replay: ${replayCommand}`}`,
@@ -62,10 +71,15 @@ export class SimulationError extends HearsayError {
   }
 }
 
+/** One simulated node: the real protocol core plus the simulator's bookkeeping. */
 export interface SimNode {
+  /** Position in `Simulation.nodes`. */
   readonly index: number
+  /** Peer id: the index as a decimal string. */
   readonly id: PeerId
+  /** The node's protocol core; replaced by a fresh one on restart. */
   state: ProtocolState
+  /** false between a crash and the next restart. */
   alive: boolean
   /** Bumped on crash/restart so timers of an earlier life are dropped. */
   incarnation: number
@@ -76,8 +90,11 @@ export interface SimNode {
   readonly connections: Map<number, number>
   /** Partition group; nodes in different groups cannot talk. */
   group: number
+  /** Messages this node sent (all types, lost and failed sends included), whole run. */
   messagesSent: number
+  /** Approximate wire bytes of those messages (see `approxWireBytes`). */
   bytesSent: number
+  /** Messages delivered to this node, whole run. */
   messagesReceived: number
 }
 
@@ -109,13 +126,22 @@ type SimEvent =
 /** Message types that change membership; counted to find quiet moments. */
 const MEMBERSHIP_TYPES = new Set(['join', 'forwardJoin', 'neighbor', 'neighborReply', 'disconnect'])
 
+/**
+ * A simulated network of nodes running `ProtocolState` under virtual time: add nodes,
+ * script joins, broadcasts and faults, then run the event queue.
+ */
 export class Simulation {
+  /** The run's seed (`SimulationOptions.seed`). */
   readonly seed: number
+  /** Every node ever added, dead ones included, indexed by `SimNode.index`. */
   readonly nodes: SimNode[] = []
+  /** Delivery record of every broadcast started with `broadcast`. */
   readonly log = new BroadcastLog()
   /** Messages sent per type, whole run. */
   readonly sentByType = new Map<TopicMessage['type'], number>()
+  /** Current virtual time in ms. */
   nowMs = 0
+  /** Protocol events handled so far, all nodes. */
   steps = 0
 
   private readonly heap = new EventHeap<SimEvent>()
@@ -128,7 +154,10 @@ export class Simulation {
   private readonly check: boolean
   private membershipInFlight = 0
 
-  constructor(readonly options: SimulationOptions) {
+  constructor(
+    /** The options the simulation was created with. */
+    readonly options: SimulationOptions
+  ) {
     this.seed = options.seed
     this.rng = new SeededRng(options.seed, 0x51)
     this.minLatencyMs = options.minLatencyMs ?? 10
@@ -165,6 +194,7 @@ export class Simulation {
     return index
   }
 
+  /** Adds `count` nodes (see `addNode`) and returns their indices. */
   addNodes(count: number): number[] {
     const added: number[] = []
     for (let i = 0; i < count; i++) added.push(this.addNode())
@@ -176,6 +206,7 @@ export class Simulation {
     return new ProtocolState(id, rng, this.options.config ?? {})
   }
 
+  /** The nodes that are alive now. */
   liveNodes(): SimNode[] {
     return this.nodes.filter((n) => n.alive)
   }
@@ -193,6 +224,7 @@ export class Simulation {
     return id
   }
 
+  /** Hands `command` for `topic` to live node `node` now; throws if the node is dead. */
   command(node: number, topic: TopicId, command: TopicCommand): void {
     const target = this.nodeAt(node)
     if (!target.alive) throw new HearsayError('ERR_SIMULATION', `node ${node} is not alive`)
@@ -293,6 +325,7 @@ export class Simulation {
     this.nowMs = Math.max(this.nowMs, untilMs)
   }
 
+  /** Runs every event in the next `durationMs` of virtual time. */
   runFor(durationMs: number): void {
     this.runUntil(this.nowMs + durationMs)
   }
@@ -483,6 +516,7 @@ export class Simulation {
     return node
   }
 
+  /** How many nodes are alive now. */
   liveCount(): number {
     let count = 0
     for (const node of this.nodes) if (node.alive) count++
