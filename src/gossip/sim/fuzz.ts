@@ -29,23 +29,35 @@ import { SIM_TOPIC, type Simulation } from './simulation.js'
 
 /** Which faults a seed injects, and how often. Rates are per second, across the swarm. */
 export interface FaultMix {
+  /** Swarm size at the start: 20–200 from the seed unless overridden. */
   nodes: number
+  /** Length of the fault phase in virtual ms: 30, 45, 60 or 75 s. */
   faultPhaseMs: number
+  /** Probability that a message is lost during the fault phase: 0 or up to 0.05. */
   lossRate: number
+  /** Per-message jitter (reordering) during the fault phase, in ms: 0 or up to 400. */
   jitterMs: number
+  /** Crashes per second (0 or up to nodes / 50), until `maxDownShare` is down. */
   crashesPerSecond: number
+  /** Restarts per second of crashed nodes, with the same id and fresh state (0 or up to nodes / 50). */
   restartsPerSecond: number
+  /** Live nodes per second that quit the topic and join again at once (0 or up to nodes / 50). */
   rejoinsPerSecond: number
+  /** New nodes per second joining through two live contacts (0 or up to nodes / 50). */
   joinsPerSecond: number
   /** Partition episodes during the fault phase (one after another). */
   partitions: number
+  /** Length of each partition episode in ms: 5–60 s, cut short at the end of the fault phase. */
   partitionMs: number
+  /** Sides of each partition, 2 or 3; every node lands on a random side. */
   partitionSides: number
   /** Crashes stop once this share of the nodes is down. */
   maxDownShare: number
 }
 
+/** Options of one fault-mix fuzz run. */
 export interface FuzzOptions {
+  /** The seed: it alone picks the swarm size, the fault mix and every random choice. */
   seed: number
   /** Overrides the swarm size the seed picks. */
   nodes?: number
@@ -55,24 +67,50 @@ export interface FuzzOptions {
   healedRounds?: number
 }
 
+/** Outcome of one fault-mix fuzz run. */
 export interface FuzzResult {
+  /** Always `fuzz`. */
   scenario: 'fuzz'
+  /** The seed of the run. */
   seed: number
+  /** The fault mix the seed picked. */
   mix: FaultMix
-  faults: { crash: number; restart: number; rejoin: number; join: number; partition: number; broadcasts: number }
+  /** How many of each fault the fault phase injected. */
+  faults: {
+    /** Nodes crashed. */
+    crash: number
+    /** Crashed nodes restarted. */
+    restart: number
+    /** Live nodes that quit and re-joined. */
+    rejoin: number
+    /** New nodes that joined. */
+    join: number
+    /** Partition episodes started. */
+    partition: number
+    /** Broadcasts sent during the fault phase (one per second from a random live node). */
+    broadcasts: number
+  }
   /** Rounds of the healed phase until convergence; null if it did not converge. */
   roundsToConverge: number | null
   /** Live nodes no protocol could bring back (see strandedNodes). */
   stranded: number
+  /** Components of the live, not stranded nodes' active views at the last healed round checked. */
   components: number
+  /** Overlay shape at the last healed round checked. */
   overlay: OverlaySummary
+  /** Share of the live, not stranded nodes that got that round's broadcast. */
   reliability: number
+  /** Virtual time at the end of the run, in ms. */
   virtualMs: number
+  /** Protocol events handled by all nodes. */
   steps: number
+  /** The convergence check. */
   checks: Check[]
+  /** The command that replays this run (`fuzzReplay`). */
   replay: string
 }
 
+/** The `npm run sim:fuzz` command line that replays `seed` (with `nodes` if it was overridden). */
 export function fuzzReplay(seed: number, nodes?: number): string {
   return `npm run sim:fuzz -- --seed ${seed}${nodes === undefined ? '' : ` --nodes ${nodes}`}`
 }
@@ -146,6 +184,10 @@ function eventsIn(rng: SeededRng, perSecond: number, stepMs: number): number {
 
 const STEP_MS = 100
 
+/**
+ * Runs one fault-mix fuzz case: a steady swarm, the seed's fault phase, then healed
+ * rounds until the overlay converges or `healedRounds` pass.
+ */
 export function runFaultMix(options: FuzzOptions): FuzzResult {
   const { seed } = options
   const mix = faultMixFor(seed, options.nodes)

@@ -4,39 +4,75 @@
  */
 import type { ScenarioResult } from './scenarios.js'
 
+/** The flat, JSON-safe report of one S1–S3 run; delivery figures are null for S1. */
 export interface ScenarioReport {
+  /** Report format tag. */
   bench: 'sim-v1'
+  /** Scenario name, e.g. `s2`. */
   scenario: string
+  /** Swarm size. */
   nodes: number
+  /** Seed of the run. */
   seed: number
+  /** Whether local invariants were checked after every step. */
   invariantChecks: boolean
   /** Worst single-broadcast reliability. */
   reliability: number | null
+  /** Aggregate RMR over the broadcasts, 4 decimals. */
   rmr: number | null
   /** Last delivery hop, averaged over the broadcasts. */
   ldh: number | null
+  /** Largest last-delivery hop over the broadcasts. */
   ldhMax: number | null
+  /** LDH of a flood over the same overlay (`ScenarioResult.floodLdh`). */
   floodLdh: number | null
+  /** IHAVE + GRAFT + PRUNE messages per broadcast, 1 decimal. */
   controlPerBroadcast: number | null
-  latencyMs: { p50: number; p90: number; p99: number; max: number } | null
+  /** Delivery latency in virtual ms over every delivery. */
+  latencyMs: {
+    /** Median. */
+    p50: number
+    /** 90th percentile. */
+    p90: number
+    /** 99th percentile. */
+    p99: number
+    /** Slowest delivery. */
+    max: number
+  } | null
+  /** Repeated deliveries to the same node (should be 0). */
   duplicateDeliveries: number | null
+  /** Overlay shape (see `OverlaySummary`). */
   overlay: {
+    /** Connected components of the active-view graph. */
     components: number
+    /** Share of live nodes with a full active view, 4 decimals. */
     fullActiveViewShare: number
+    /** Share of active links whose reverse link exists, 4 decimals. */
     symmetricLinkShare: number
+    /** Mean passive view size, 1 decimal. */
     meanPassiveSize: number
+    /** activeInDegree[k] = live nodes that appear in exactly k live active views. */
     activeInDegree: number[]
   }
+  /** Messages of each type sent per broadcast during the broadcast phase. */
   messagesPerBroadcast: ScenarioResult['messagesPerBroadcast'] | null
+  /** Approximate wire bytes sent per node per broadcast, 1 decimal. */
   bytesPerNodePerBroadcast: number | null
+  /** Virtual time at the end of the run, in ms. */
   virtualMs: number
+  /** Protocol events handled by all nodes. */
   steps: number
+  /** Wall-clock time of the run in ms. */
   wallMs: number
+  /** Peak resident set size of the process in MB. */
   peakRssMb: number
+  /** The scenario's checks. */
   checks: ScenarioResult['checks']
+  /** The command that replays this run. */
   replay: string
 }
 
+/** Builds the flat report of `result`, with the wall time, peak RSS and invariant setting measured by the caller. */
 export function scenarioReport(
   scenario: string,
   result: ScenarioResult,
