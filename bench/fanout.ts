@@ -1,30 +1,43 @@
 /**
- * Fan-out latency benchmark, method "fan-out bench v1" (docs/method.md §1).
+ * Fan-out latency benchmark, method "fan-out bench v2" (docs/method.md §1; v2 = v1 plus
+ * the overload indicators and --mode rates).
  *
- *   npm run bench:fanout -- --nodes 50 [--mode sequential|burst|all] [--processes]
+ *   npm run bench:fanout -- --nodes 50 [--mode sequential|burst|all|rates] [--rates 25,50,100,200] [--processes]
  *
  * Prints one JSON object on stdout (human lines on stderr):
- *   { bench: "fanout-v1", config, setup: { setupMs, cpuMs }, phases: { sequential, burst },
- *     floor, fanoutP50OverFloor, peakRssMb }
+ *   { bench: "fanout-v2", config,
+ *     setup: { setupMs, cpuMs, eventLoopLagMs, neighborDrops, neighborDropsByReason },
+ *     phases: { sequential, burst, rates }, sustainableRate, sustainableRule,
+ *     floor, fanoutP50OverFloor, peakRssMb, node }
+ * Every phase carries eventLoopLagMs { p50, p99, max, samples } (lag of this process's
+ * event loop beyond the 10 ms sampling tick; null with --processes) and neighborDrops
+ * (neighborDown topic events across all nodes, with neighborDropsByReason).
+ * --mode rates runs the sequential phase, then one burst of --burst messages per rate;
+ * phases.rates[i] is that burst's figures with rate, achievedRate and deliveryPercent;
+ * sustainableRate is the highest rate whose burst had 100 % delivery and fan-out
+ * p99 <= 3 x the sequential p99 of the same run (null if none).
  * Every wait is bounded: joins 60 s, each sequential message 2 s, a burst 5 s after
- * its last send; the whole run is capped by --max-seconds.
+ * its last send; the whole run is capped by --max-seconds, after which the figures
+ * measured so far are printed with "aborted": true (exit code 1).
  */
 import '../src/polyfill.js'
 import { Command } from 'commander'
 import { measureFloor } from './fanout/floor.js'
 import { InProcessSwarm } from './fanout/in-process.js'
 import { MultiProcessSwarm } from './fanout/multi-process.js'
-import { burst, sequential, setup, type FanoutConfig, type SwarmDriver } from './fanout/phases.js'
+import { burst, sequential, setup, type BurstFigures, type FanoutConfig, type SwarmDriver } from './fanout/phases.js'
+import type { PhaseFigures } from './fanout/measure.js'
 import { positiveInt } from '../src/cli/int-args.js'
 
 const options = new Command('bench:fanout')
   .option('--nodes <n>', 'swarm size', positiveInt, 50)
-  .option('--mode <mode>', 'sequential | burst | all', 'all')
+  .option('--mode <mode>', 'sequential | burst | all | rates', 'all')
   .option('--processes', 'one OS process per node (N <= 20)', false)
   .option('--degree <d>', 'bootstrap contacts per joining node', positiveInt, 3)
   .option('--messages <m>', 'sequential messages', positiveInt, 200)
   .option('--burst <b>', 'burst messages', positiveInt, 500)
   .option('--rate <r>', 'burst rate per second', positiveInt, 200)
+  .option('--rates <list>', '--mode rates: comma-separated burst rates per second', '25,50,100,200')
   .option('--size <bytes>', 'payload bytes', positiveInt, 256)
   .option('--warmup <w>', 'warm-up broadcasts (not counted)', positiveInt, 20)
   .option('--ihave-dispatch-ms <ms>', 'broadcast.ihaveDispatchMs for every node (default: the node default)', positiveInt)
@@ -39,6 +52,7 @@ const options = new Command('bench:fanout')
     messages: number
     burst: number
     rate: number
+    rates: string
     size: number
     warmup: number
     seed: number
@@ -46,8 +60,14 @@ const options = new Command('bench:fanout')
     maxSeconds: number
   }>()
 
-if (!['sequential', 'burst', 'all'].includes(options.mode)) {
-  console.error(`--mode must be sequential, burst or all, not "${options.mode}"`)
+if (!['sequential', 'burst', 'all', 'rates'].includes(options.mode)) {
+  console.error(`--mode must be sequential, burst, all or rates, not "${options.mode}"`)
+  process.exit(2)
+}
+const MAX_RATES = 20
+const rates = options.rates.split(',').map((r) => Number(r.trim()))
+if (rates.length === 0 || rates.length > MAX_RATES || !rates.every((r) => Number.isInteger(r) && r > 0)) {
+  console.error(`--rates must be 1 to ${MAX_RATES} comma-separated positive integers, not "${options.rates}"`)
   process.exit(2)
 }
 if (options.processes && options.nodes > 20) {
@@ -69,43 +89,73 @@ const config: FanoutConfig = {
   mode: options.mode as FanoutConfig['mode'],
   processes: options.processes,
   ihaveDispatchMs: options.ihaveDispatchMs,
+  ...(options.mode === 'rates' ? { rates, ratePauseMs: 2_000 } : {}),
 }
+
+const BENCH = 'fanout-v2'
+const startedAt = performance.now()
+/** The report as far as the run got; printed whole at the end, or partial on abort / error. */
+const report: Record<string, unknown> = { bench: BENCH, config }
+const phases: Record<string, unknown> = {}
+const printPartial = (why: Record<string, unknown>) => {
+  console.log(JSON.stringify({ ...report, phases, ...why, elapsedS: Math.round((performance.now() - startedAt) / 1000), peakRssMb: peakRssMb(), node: process.version }))
+}
+const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024)
 
 const abort = setTimeout(() => {
   console.error(`bench:fanout: aborted after ${options.maxSeconds} s`)
+  printPartial({ aborted: true })
   process.exit(1)
 }, options.maxSeconds * 1000)
 abort.unref()
 
-const swarm: SwarmDriver = config.processes ? new MultiProcessSwarm(config) : new InProcessSwarm(config)
-const setupFigures = await setup(swarm, config)
-console.error(`setup: ${config.nodes} nodes in ${setupFigures.setupMs} ms`)
-await sequential(swarm, config, config.warmup)
-const phases: Record<string, unknown> = {}
-if (config.mode !== 'burst') {
-  const figures = await sequential(swarm, config, config.messages)
-  phases.sequential = figures
-  console.error(`sequential: fan-out p50 ${figures.fanoutLatencyMs.p50} ms, p99 ${figures.fanoutLatencyMs.p99} ms, delivery ${figures.deliveryRatio}, cpu ${figures.cpuMsPerMsg} ms/msg, ${figures.wireBytesPerMsg} B/msg`)
+const lagText = (f: { eventLoopLagMs: { p50: number; p99: number } | null; neighborDrops: number }) =>
+  `loop lag p50 ${f.eventLoopLagMs?.p50 ?? '-'} / p99 ${f.eventLoopLagMs?.p99 ?? '-'} ms, ${f.neighborDrops} neighbor drops`
+
+try {
+  const swarm: SwarmDriver = config.processes ? new MultiProcessSwarm(config) : new InProcessSwarm(config)
+  const setupFigures = await setup(swarm, config)
+  report.setup = setupFigures
+  report.phases = phases
+  console.error(`setup: ${config.nodes} nodes in ${setupFigures.setupMs} ms, ${lagText(setupFigures)}`)
+  await sequential(swarm, config, config.warmup)
+  if (config.mode !== 'burst') {
+    const figures = await sequential(swarm, config, config.messages)
+    phases.sequential = figures
+    console.error(`sequential: fan-out p50 ${figures.fanoutLatencyMs.p50} ms, p99 ${figures.fanoutLatencyMs.p99} ms, delivery ${figures.deliveryRatio}, cpu ${figures.cpuMsPerMsg} ms/msg, ${figures.wireBytesPerMsg} B/msg, ${lagText(figures)}`)
+  }
+  if (config.mode === 'burst' || config.mode === 'all') {
+    const figures = await burst(swarm, config, config.burstMessages)
+    phases.burst = figures
+    console.error(`burst ${config.rate}/s (achieved ${figures.achievedRate}/s): fan-out p50 ${figures.fanoutLatencyMs.p50} ms, p99 ${figures.fanoutLatencyMs.p99} ms, delivery ${figures.deliveryRatio}, cpu ${figures.cpuMsPerMsg} ms/msg, ${lagText(figures)}`)
+  }
+  if (config.mode === 'rates') {
+    const sequentialP99 = (phases.sequential as PhaseFigures).fanoutLatencyMs.p99
+    const p99LimitMs = Math.round(3 * sequentialP99 * 1000) / 1000
+    report.sustainableRule = { deliveryRatio: 1, burstP99AtMostMs: p99LimitMs, sequentialP99Ms: sequentialP99 }
+    const results: (BurstFigures & { deliveryPercent: number; sustainable: boolean })[] = []
+    phases.rates = results
+    for (const rate of config.rates ?? []) {
+      await new Promise((resolve) => setTimeout(resolve, config.ratePauseMs ?? 0))
+      const figures = await burst(swarm, config, config.burstMessages, rate)
+      const sustainable = figures.deliveryRatio === 1 && figures.fullyDelivered === figures.messages && figures.fanoutLatencyMs.p99 <= p99LimitMs
+      results.push({ ...figures, deliveryPercent: Math.round(figures.deliveryRatio * 100_000) / 1000, sustainable })
+      console.error(`rate ${rate}/s (achieved ${figures.achievedRate}/s): fan-out p50 ${figures.fanoutLatencyMs.p50} ms, p99 ${figures.fanoutLatencyMs.p99} ms, delivery ${figures.deliveryRatio}, dup ${figures.duplicates}, ${lagText(figures)}${sustainable ? '' : ' (not sustainable)'}`)
+    }
+    const ok = results.filter((r) => r.sustainable).map((r) => r.rate)
+    report.sustainableRate = ok.length === 0 ? null : Math.max(...ok)
+    console.error(`sustainable rate: ${report.sustainableRate ?? 'none'} (burst p99 <= ${p99LimitMs} ms = 3 x sequential p99, 100 % delivery)`)
+  }
+  await swarm.stop()
+  const floor = await measureFloor(config.nodes, config.sizeBytes)
+  const sequentialP50 = (phases.sequential as PhaseFigures | undefined)?.fanoutLatencyMs.p50
+  const fanoutP50OverFloor = sequentialP50 === undefined ? null : Math.round((sequentialP50 / floor.fanoutFloorMs) * 100) / 100
+  console.error(`floor: ${floor.fanoutFloorMs} ms per fan-out (${floor.perReceiverUs.total} us per receiver); p50/floor ${fanoutP50OverFloor}`)
+  console.log(JSON.stringify({ ...report, phases, floor, fanoutP50OverFloor, peakRssMb: peakRssMb(), node: process.version }))
+} catch (error) {
+  console.error(`bench:fanout: ${error instanceof Error ? error.message : String(error)}`)
+  printPartial({ error: error instanceof Error ? error.message : String(error) })
+  process.exit(1)
 }
-if (config.mode !== 'sequential') {
-  const figures = await burst(swarm, config, config.burstMessages)
-  phases.burst = figures
-  console.error(`burst ${config.rate}/s: fan-out p50 ${figures.fanoutLatencyMs.p50} ms, p99 ${figures.fanoutLatencyMs.p99} ms, delivery ${figures.deliveryRatio}, cpu ${figures.cpuMsPerMsg} ms/msg`)
-}
-await swarm.stop()
-const floor = await measureFloor(config.nodes, config.sizeBytes)
-const sequentialP50 = (phases.sequential as { fanoutLatencyMs: { p50: number } } | undefined)?.fanoutLatencyMs.p50
-const report = {
-  bench: 'fanout-v1',
-  config,
-  setup: setupFigures,
-  phases,
-  floor,
-  fanoutP50OverFloor: sequentialP50 === undefined ? null : Math.round((sequentialP50 / floor.fanoutFloorMs) * 100) / 100,
-  peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-  node: process.version,
-}
-console.error(`floor: ${floor.fanoutFloorMs} ms per fan-out (${floor.perReceiverUs.total} us per receiver); p50/floor ${report.fanoutP50OverFloor}`)
-console.log(JSON.stringify(report))
 clearTimeout(abort)
 process.exit(0)

@@ -1,11 +1,11 @@
 /**
- * Fan-out bench v1, all nodes in one process (docs/method.md section 1): N nodes
+ * Fan-out bench v2, all nodes in one process (docs/method.md section 1): N nodes
  * on 127.0.0.1, each with its own identity and listener, every link a real Noise TCP
  * connection; node i > 0 bootstraps from D random earlier nodes.
  */
 import { createNode, type Node, type Topic } from '../../src/index.js'
 import { SeededRng } from '../../src/gossip/proto/index.js'
-import { DeliveryLog, makePayload, messageNumberOf, type PhaseFigures } from './measure.js'
+import { DeliveryLog, makePayload, messageNumberOf, startLoopLag, type LoopLagFigures, type NeighborDropCounts, type PhaseFigures } from './measure.js'
 import type { FanoutConfig, SwarmDriver } from './phases.js'
 
 const TOPIC = 'f0'.repeat(32)
@@ -15,6 +15,7 @@ export class InProcessSwarm implements SwarmDriver {
   private topics: Topic[] = []
   private log: DeliveryLog | undefined
   private readonly rng: SeededRng
+  private readonly drops: NeighborDropCounts = { total: 0, byReason: {} }
 
   constructor(private readonly config: FanoutConfig) {
     this.rng = new SeededRng(config.seed, 7)
@@ -52,9 +53,23 @@ export class InProcessSwarm implements SwarmDriver {
 
   private async pump(index: number, topic: Topic): Promise<void> {
     for await (const event of topic.events({ bufferSize: 100_000 })) {
+      if (event.type === 'neighborDown') {
+        this.drops.total++
+        this.drops.byReason[event.reason] = (this.drops.byReason[event.reason] ?? 0) + 1
+        continue
+      }
       if (event.type !== 'received') continue
       this.log?.received(messageNumberOf(event.content), index, performance.now())
     }
+  }
+
+  async neighborDrops(): Promise<NeighborDropCounts> {
+    return { total: this.drops.total, byReason: { ...this.drops.byReason } }
+  }
+
+  /** Every node runs on this process's event loop, so its lag is theirs. */
+  startLoopLag(): () => LoopLagFigures {
+    return startLoopLag()
   }
 
   setLog(log: DeliveryLog | undefined): void {

@@ -3,6 +3,7 @@
  * which message reached which node when, and the summary figures of
  * docs/method.md section 1 (fan-out latency = until the LAST receiver has it).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 
 /** Payload layout: 4-byte message number, then filler up to the payload size. */
 export function makePayload(messageNumber: number, sizeBytes: number): Uint8Array {
@@ -16,7 +17,61 @@ export function messageNumberOf(payload: Uint8Array): number {
   return new DataView(payload.buffer, payload.byteOffset, payload.byteLength).getUint32(0)
 }
 
-export interface PhaseFigures {
+/**
+ * Event-loop lag of the process running the nodes over one phase, from
+ * perf_hooks.monitorEventLoopDelay({ resolution: 10 }): how late each 10 ms timer tick
+ * fired, i.e. the recorded delay minus the 10 ms interval (clamped at 0). A stall of
+ * X ms is one sample of about X ms, so p99 understates long stalls; max shows them.
+ */
+export interface LoopLagFigures {
+  p50: number
+  p99: number
+  max: number
+  /** Ticks sampled (about wall time / 10 ms when the loop is free). */
+  samples: number
+}
+
+const LAG_RESOLUTION_MS = 10
+
+/** Starts sampling this process's event-loop lag; the returned function stops and summarises. */
+export function startLoopLag(): () => LoopLagFigures {
+  const histogram = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS })
+  histogram.reset()
+  histogram.enable()
+  return () => {
+    histogram.disable()
+    const samples = histogram.count
+    const lag = (ns: number) => (samples === 0 ? 0 : round(Math.max(0, ns / 1e6 - LAG_RESOLUTION_MS)))
+    return { p50: lag(histogram.percentile(50)), p99: lag(histogram.percentile(99)), max: lag(histogram.max), samples }
+  }
+}
+
+/** neighborDown topic events summed over every node, by reason. */
+export interface NeighborDropCounts {
+  total: number
+  byReason: Record<string, number>
+}
+
+/** Drops between two cumulative counts (`later` minus `earlier`). */
+export function dropsBetween(earlier: NeighborDropCounts, later: NeighborDropCounts): NeighborDropCounts {
+  const byReason: Record<string, number> = {}
+  for (const [reason, count] of Object.entries(later.byReason)) {
+    const delta = count - (earlier.byReason[reason] ?? 0)
+    if (delta > 0) byReason[reason] = delta
+  }
+  return { total: later.total - earlier.total, byReason }
+}
+
+/** Overload indicators measured alongside a phase. */
+export interface OverloadFigures {
+  /** null when not measured (--processes: the nodes run in other processes). */
+  eventLoopLagMs: LoopLagFigures | null
+  /** neighborDown events across all nodes during the phase. */
+  neighborDrops: number
+  neighborDropsByReason: Record<string, number>
+}
+
+export interface PhaseFigures extends OverloadFigures {
   messages: number
   fanoutLatencyMs: { p50: number; p90: number; p99: number; max: number }
   perReceiverLatencyMs: { p50: number; p99: number }
@@ -91,7 +146,7 @@ export class DeliveryLog {
     return true
   }
 
-  figures(measured: { wireBytes: number; cpuMs: number; wallMs: number }): PhaseFigures {
+  figures(measured: { wireBytes: number; cpuMs: number; wallMs: number } & OverloadFigures): PhaseFigures {
     const fanout: number[] = []
     const perReceiver: number[] = []
     let copies = 0
@@ -123,6 +178,9 @@ export class DeliveryLog {
       wireBytesPerMsg: messages === 0 ? 0 : Math.round(measured.wireBytes / messages),
       cpuMsPerMsg: messages === 0 ? 0 : round(measured.cpuMs / messages),
       wallMs: Math.round(measured.wallMs),
+      eventLoopLagMs: measured.eventLoopLagMs,
+      neighborDrops: measured.neighborDrops,
+      neighborDropsByReason: measured.neighborDropsByReason,
       fanoutSamplesMs: fanout.map((x) => Math.round(x * 100) / 100),
     }
   }

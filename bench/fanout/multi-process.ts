@@ -1,5 +1,5 @@
 /**
- * Fan-out bench v1 with one OS process per node: the coordinator (this process) starts
+ * Fan-out bench v2 with one OS process per node: the coordinator (this process) starts
  * N workers (bench/fanout/worker.ts), tells them whom to bootstrap from and when to
  * broadcast, and collects delivery times. Workers stamp times with
  * performance.timeOrigin + performance.now(), one clock for all processes on a machine.
@@ -7,7 +7,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { SeededRng } from '../../src/gossip/proto/index.js'
-import type { DeliveryLog } from './measure.js'
+import type { DeliveryLog, LoopLagFigures, NeighborDropCounts } from './measure.js'
 import type { FanoutConfig, SwarmDriver } from './phases.js'
 import type { ToWorker, FromWorker } from './worker-messages.js'
 
@@ -25,6 +25,7 @@ export class MultiProcessSwarm implements SwarmDriver {
   private readonly rng: SeededRng
   private readonly pending = new Map<number, (value: FromWorker) => void>()
   private requestId = 0
+  private readonly drops: NeighborDropCounts = { total: 0, byReason: {} }
 
   constructor(private readonly config: FanoutConfig) {
     this.rng = new SeededRng(config.seed, 7)
@@ -57,6 +58,10 @@ export class MultiProcessSwarm implements SwarmDriver {
         return
       case 'neighbors':
         worker.neighbors = message.count
+        if (message.down !== undefined) {
+          this.drops.total++
+          this.drops.byReason[message.down] = (this.drops.byReason[message.down] ?? 0) + 1
+        }
         return
       default: {
         const resolve = this.pending.get(message.requestId)
@@ -106,6 +111,16 @@ export class MultiProcessSwarm implements SwarmDriver {
   async cpuMs(): Promise<number> {
     const replies = await Promise.all(this.workers.map((w) => this.request(w, { type: 'stats' })))
     return replies.reduce((sum, r) => sum + (r.type === 'stats' ? r.cpuMs : 0), 0)
+  }
+
+  /** Counted from the workers' neighbor reports (IPC: a drop may be counted a few ms late). */
+  async neighborDrops(): Promise<NeighborDropCounts> {
+    return { total: this.drops.total, byReason: { ...this.drops.byReason } }
+  }
+
+  /** The nodes run on the workers' event loops, not this one: not measured. */
+  startLoopLag(): (() => LoopLagFigures) | null {
+    return null
   }
 
   async stop(): Promise<void> {

@@ -1,8 +1,10 @@
 /**
- * The phases of fan-out bench v1, shared by the in-process and multi-process swarms:
- * setup (join, wait for neighbors, settle), warm-up, sequential and burst.
+ * The phases of fan-out bench v2, shared by the in-process and multi-process swarms:
+ * setup (join, wait for neighbors, settle), warm-up, sequential and burst (one burst,
+ * or in --mode rates one burst per rate). Every phase also records the overload
+ * indicators of measure.ts: event-loop lag and neighbor drops.
  */
-import { DeliveryLog, type PhaseFigures } from './measure.js'
+import { DeliveryLog, dropsBetween, type LoopLagFigures, type NeighborDropCounts, type OverloadFigures, type PhaseFigures } from './measure.js'
 
 export interface FanoutConfig {
   nodes: number
@@ -14,13 +16,17 @@ export interface FanoutConfig {
   burstMessages: number
   /** Burst rate, messages per second (R). */
   rate: number
+  /** --mode rates: one burst of `burstMessages` at each of these rates, in this order. */
+  rates?: number[] | undefined
+  /** --mode rates: quiet pause before each rate's burst, so one burst's backlog does not run into the next. */
+  ratePauseMs?: number | undefined
   sizeBytes: number
   warmup: number
   settleMs: number
   /** A sequential message counts as not fully delivered after this long. */
   messageTimeoutMs: number
   seed: number
-  mode: 'sequential' | 'burst' | 'all'
+  mode: 'sequential' | 'burst' | 'all' | 'rates'
   processes: boolean
   /** broadcast.ihaveDispatchMs for every node; undefined = the node default. */
   ihaveDispatchMs?: number | undefined
@@ -39,6 +45,10 @@ export interface SwarmDriver {
   wireBytes(): Promise<number>
   /** CPU milliseconds used by the swarm's process(es) so far. */
   cpuMs(): Promise<number>
+  /** neighborDown events seen on every node's topic so far (cumulative). */
+  neighborDrops(): Promise<NeighborDropCounts>
+  /** Starts sampling the event-loop lag of the process running the nodes; null if it cannot. */
+  startLoopLag(): (() => LoopLagFigures) | null
   stop(): Promise<void>
 }
 
@@ -50,13 +60,29 @@ async function until(condition: () => boolean, timeoutMs: number, what: string):
   }
 }
 
-export async function setup(swarm: SwarmDriver, config: FanoutConfig): Promise<{ setupMs: number; cpuMs: number }> {
+/** Starts the overload indicators; the returned function reads them for the span since. */
+async function overload(swarm: SwarmDriver): Promise<() => Promise<OverloadFigures>> {
+  const dropsStart = await swarm.neighborDrops()
+  const stopLag = swarm.startLoopLag()
+  return async () => {
+    const eventLoopLagMs = stopLag?.() ?? null
+    const drops = dropsBetween(dropsStart, await swarm.neighborDrops())
+    return { eventLoopLagMs, neighborDrops: drops.total, neighborDropsByReason: drops.byReason }
+  }
+}
+
+export type SetupFigures = { setupMs: number; cpuMs: number } & OverloadFigures
+
+export async function setup(swarm: SwarmDriver, config: FanoutConfig): Promise<SetupFigures> {
   const start = performance.now()
   const cpuStart = await swarm.cpuMs()
+  const stopOverload = await overload(swarm)
   await swarm.start()
   await until(() => swarm.neighborsReady(), 60_000, 'every node to have a neighbor')
   await new Promise((resolve) => setTimeout(resolve, config.settleMs))
-  return { setupMs: Math.round(performance.now() - start), cpuMs: Math.round((await swarm.cpuMs()) - cpuStart) }
+  const setupMs = Math.round(performance.now() - start)
+  const cpuMs = Math.round((await swarm.cpuMs()) - cpuStart)
+  return { setupMs, cpuMs, ...(await stopOverload()) }
 }
 
 let nextMessageNumber = 0
@@ -65,12 +91,15 @@ let nextMessageNumber = 0
 async function measured(swarm: SwarmDriver, run: (log: DeliveryLog) => Promise<void>): Promise<PhaseFigures> {
   const log = new DeliveryLog(swarm.size)
   swarm.setLog(log)
+  const stopOverload = await overload(swarm)
   const [bytesStart, cpuStart, wallStart] = [await swarm.wireBytes(), await swarm.cpuMs(), performance.now()]
   await run(log)
+  const wallMs = performance.now() - wallStart
   const figures = log.figures({
     wireBytes: (await swarm.wireBytes()) - bytesStart,
     cpuMs: (await swarm.cpuMs()) - cpuStart,
-    wallMs: performance.now() - wallStart,
+    wallMs,
+    ...(await stopOverload()),
   })
   swarm.setLog(undefined)
   return figures
@@ -88,11 +117,19 @@ export function sequential(swarm: SwarmDriver, config: FanoutConfig, count: numb
   })
 }
 
+export interface BurstFigures extends PhaseFigures {
+  /** The rate asked for, messages per second. */
+  rate: number
+  /** The rate the sends actually went out at (below `rate` when the event loop lags). */
+  achievedRate: number
+}
+
 /** Burst: `count` messages at `rate` per second without waiting; then up to 5 s to finish. */
-export function burst(swarm: SwarmDriver, config: FanoutConfig, count: number): Promise<PhaseFigures> {
-  return measured(swarm, async (log) => {
+export async function burst(swarm: SwarmDriver, config: FanoutConfig, count: number, rate = config.rate): Promise<BurstFigures> {
+  let sendMs = 0
+  const figures = await measured(swarm, async (log) => {
     const startMs = performance.now()
-    const intervalMs = 1000 / config.rate
+    const intervalMs = 1000 / rate
     for (let i = 0; i < count; i++) {
       const waitMs = startMs + i * intervalMs - performance.now()
       if (waitMs > 1) await new Promise((resolve) => setTimeout(resolve, waitMs))
@@ -100,6 +137,10 @@ export function burst(swarm: SwarmDriver, config: FanoutConfig, count: number): 
       log.expect(messageNumber)
       void swarm.broadcast(swarm.pickSender(), messageNumber)
     }
+    sendMs = performance.now() - startMs
     await until(() => log.allComplete(), 5_000, 'burst delivery').catch(() => undefined)
   })
+  // count sends span count - 1 intervals.
+  const achievedRate = count < 2 || sendMs <= 0 ? rate : Math.round(((count - 1) * 1000 * 10) / sendMs) / 10
+  return { rate, achievedRate, ...figures }
 }

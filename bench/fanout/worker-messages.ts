@@ -12,4 +12,5 @@ export type FromWorker =
   | { type: 'broadcasted'; requestId: number; sentAtMs: number }
   | { type: 'stats'; requestId: number; bytesWritten: number; cpuMs: number }
   | { type: 'delivered'; messageNumber: number; atMs: number }
-  | { type: 'neighbors'; count: number }
+  /** Sent on every neighborUp / neighborDown; `down` is the neighborDown reason. */
+  | { type: 'neighbors'; count: number; down?: string | undefined }

@@ -14,7 +14,8 @@ let sizeBytes = 256
 async function pump(t: Topic): Promise<void> {
   for await (const event of t.events({ bufferSize: 100_000 })) {
     if (event.type === 'received') send({ type: 'delivered', messageNumber: messageNumberOf(event.content), atMs: now() })
-    else if (event.type === 'neighborUp' || event.type === 'neighborDown') send({ type: 'neighbors', count: t.neighbors().length })
+    else if (event.type === 'neighborUp') send({ type: 'neighbors', count: t.neighbors().length })
+    else if (event.type === 'neighborDown') send({ type: 'neighbors', count: t.neighbors().length, down: event.reason })
   }
 }
 
