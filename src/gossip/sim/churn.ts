@@ -20,6 +20,7 @@ import { membershipRoundMs } from './rounds.js'
 import { PAYLOAD, check, type Check, type ScenarioOptions } from './scenarios.js'
 import { SIM_TOPIC, type Simulation } from './simulation.js'
 
+/** Options of one S9 churn run. */
 export interface ChurnOptions extends ScenarioOptions {
   /** Rounds of churn. @default 200 */
   rounds?: number
@@ -27,25 +28,41 @@ export interface ChurnOptions extends ScenarioOptions {
   churnPercent?: number
 }
 
+/** Measurements and checks of one S9 churn run. */
 export interface ChurnResult {
+  /** Always `s9`. */
   scenario: 's9'
+  /** Swarm size at the start (churn keeps it about constant). */
   nodes: number
+  /** Seed of the run. */
   seed: number
+  /** Membership rounds of churn. */
   rounds: number
+  /** Share of the nodes replaced per round, in percent. */
   churnPercent: number
+  /** Nodes that left (each at random either crashed or quit politely with DISCONNECT). */
   left: number
+  /** New nodes that joined. */
   joined: number
+  /** Broadcasts measured (one per round). */
   broadcasts: number
   /** Mean reliability over the broadcasts. */
   reliability: number
+  /** Worst single-broadcast reliability. */
   minReliability: number
   /** Rounds whose boundary saw more than one component among settled members. */
   roundsSplit: number
+  /** Most components seen at a round boundary among settled members. */
   maxComponents: number
+  /** Overlay shape at the end of the run. */
   overlay: OverlaySummary
+  /** Virtual time at the end of the run, in ms. */
   virtualMs: number
+  /** Protocol events handled by all nodes. */
   steps: number
+  /** The scenario's criteria and whether each held. */
   checks: Check[]
+  /** The command that replays this run. */
   replay: string
 }
 
@@ -74,6 +91,7 @@ function randomMember(sim: Simulation, joinedAtMs: number[], linked = false, exc
   throw new Error('no settled member left')
 }
 
+/** S9: `churnPercent` % of the nodes leave and as many join per membership round, for `rounds` rounds, with one broadcast per round. */
 export function runChurn(options: ChurnOptions): ChurnResult {
   const sim = steadyNetwork(options, 's9', churnReplay(options.nodes, options.seed))
   const roundMs = membershipRoundMs(options.config)

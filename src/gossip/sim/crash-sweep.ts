@@ -7,12 +7,18 @@
 import { floorFor, runMassCrash, type CrashResult } from './crash.js'
 import type { Check } from './scenarios.js'
 
+/** Failure rates the sweep runs when none are given, in percent. */
 export const DEFAULT_CRASH_RATES: readonly number[] = [10, 20, 30, 40, 50, 60, 70, 80, 90, 95]
 
+/** Options of the S4 crash sweep. */
 export interface CrashSweepOptions {
+  /** Swarm size of every run. */
   nodes: number
+  /** Seeds to run at each failure rate, one run per seed. */
   seeds: readonly number[]
+  /** Failure rates in percent. @default DEFAULT_CRASH_RATES */
   rates?: readonly number[]
+  /** Check local invariants after every step. @default false */
   checkInvariants?: boolean
   /** Stop starting new runs after this much wall time (the sweep then says so). */
   maxWallMs?: number
@@ -20,39 +26,74 @@ export interface CrashSweepOptions {
   onRun?: (result: CrashResult, wallMs: number) => void
 }
 
+/** The figures of one run of the sweep (see `CrashResult`). */
 export interface CrashSweepRun {
+  /** Seed of the run. */
   seed: number
+  /** Reliability of the first broadcast after the crash. */
   firstBroadcast: number
+  /** Share of survivors reachable over the active views as they were at the crash. */
   reachWithoutRepair: number
+  /** Reliability of broadcast k, sent k rounds after the crash. */
   perRound: number[]
+  /** First k whose broadcast reached every survivor; null if none did. */
   roundsTo100: number | null
+  /** GRAFT messages sent during the first round. */
   graftsFirstRound: number
+  /** Components of the survivors' overlay at the end of the run. */
   components: number
+  /** Wall-clock time of the run in ms. */
   wallMs: number
 }
 
+/** The runs at one failure rate, summarised over the seeds. */
 export interface CrashSweepRate {
+  /** Share of nodes that crashed, in percent. */
   failPercent: number
   /** The method's no-repair floor (computed where its table has no entry). */
   floor: number
+  /** Nodes alive after the crash (the same for every seed). */
   survivors: number
   /** Median and worst over the seeds. */
-  firstBroadcast: { median: number; worst: number }
-  reachWithoutRepair: { median: number; worst: number }
+  firstBroadcast: {
+    /** Median reliability of the first broadcast after the crash. */
+    median: number
+    /** Lowest reliability of the first broadcast after the crash. */
+    worst: number
+  }
+  /** Share of survivors reachable without repair (over the views at the crash), over the seeds. */
+  reachWithoutRepair: {
+    /** Median share. */
+    median: number
+    /** Lowest share. */
+    worst: number
+  }
   /** null = some run never reached 100 % within its rounds. */
-  roundsTo100: { median: number | null; worst: number | null }
+  roundsTo100: {
+    /** Median rounds until a broadcast reached every survivor. */
+    median: number | null
+    /** Most rounds until a broadcast reached every survivor. */
+    worst: number | null
+  }
   /** Worst reliability among the broadcasts sent within 3 rounds, best per run, worst over runs. */
   bestWithin3Rounds: number
+  /** Every run at this rate, in seed order. */
   runs: CrashSweepRun[]
+  /** The runs' checks, each name prefixed with the rate and seed. */
   checks: Check[]
 }
 
+/** The whole S4 sweep. */
 export interface CrashSweepResult {
+  /** Swarm size of every run. */
   nodes: number
+  /** The seeds run at each rate. */
   seeds: number[]
+  /** One summary per failure rate, in the order run. */
   rates: CrashSweepRate[]
   /** True if the wall-time bound stopped the sweep early. */
   truncated: boolean
+  /** Every run's checks. */
   checks: Check[]
 }
 
@@ -61,6 +102,7 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor((sorted.length - 1) / 2)] as number
 }
 
+/** Runs the S4 mass crash at each rate for each seed and summarises the runs per rate. */
 export function runCrashSweep(options: CrashSweepOptions): CrashSweepResult {
   const startMs = performance.now()
   const rates: CrashSweepRate[] = []

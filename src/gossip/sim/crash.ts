@@ -19,6 +19,7 @@ import { membershipRoundMs } from './rounds.js'
 import { PAYLOAD, bootstrapNetwork, broadcastPhase, check, type Check, type ScenarioOptions } from './scenarios.js'
 import type { Simulation } from './simulation.js'
 
+/** Options of one S4 mass-crash run. */
 export interface CrashOptions extends ScenarioOptions {
   /** Share of nodes that crash at once, in percent. */
   failPercent: number
@@ -26,12 +27,19 @@ export interface CrashOptions extends ScenarioOptions {
   rounds?: number
 }
 
+/** Measurements and checks of one S4 mass-crash run. */
 export interface CrashResult {
+  /** Always `s4`. */
   scenario: 's4'
+  /** Swarm size before the crash. */
   nodes: number
+  /** Seed of the run. */
   seed: number
+  /** Share of nodes that crashed, in percent. */
   failPercent: number
+  /** Nodes still alive after the crash. */
   survivors: number
+  /** Length of one membership round in ms (the repair interval, 5 s by default). */
   roundMs: number
   /** The method's no-repair floor for this failure rate (computed where the table has none). */
   floor: number
@@ -45,11 +53,17 @@ export interface CrashResult {
   roundsTo100: number | null
   /** GRAFT messages sent during each round. */
   graftsPerRound: number[]
+  /** Repeated deliveries to the same node over all the broadcasts (should be 0). */
   duplicateDeliveries: number
+  /** Overlay shape of the survivors at the end of the run. */
   overlay: OverlaySummary
+  /** Virtual time at the end of the run, in ms. */
   virtualMs: number
+  /** Protocol events handled by all nodes. */
   steps: number
+  /** The scenario's criteria and whether each held. */
   checks: Check[]
+  /** The command that replays this run (`crashReplay`). */
   replay: string
 }
 

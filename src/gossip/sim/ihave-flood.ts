@@ -16,6 +16,7 @@ import { steadyNetwork } from './crash.js'
 import { PAYLOAD, check, type Check, type ScenarioOptions } from './scenarios.js'
 import { SIM_TOPIC, type Simulation } from './simulation.js'
 
+/** Options of one S8 IHAVE-flood run. */
 export interface IHaveFloodOptions extends ScenarioOptions {
   /** How long the flood lasts. @default 20_000 */
   floodMs?: number
@@ -23,32 +24,57 @@ export interface IHaveFloodOptions extends ScenarioOptions {
 
 /** Largest size each capped structure reached on any node during the flood. */
 export interface FloodPeaks {
+  /** Missing-id announcements in total (cap: `maxMissingTotal`). */
   missingTotal: number
+  /** Missing ids (cap: `maxMissingTotal`). */
   missingIds: number
+  /** Announcers held for one missing id (cap: `maxAnnouncersPerId`). */
   maxAnnouncers: number
+  /** IHAVE entries queued for one lazy peer (cap: `maxLazyQueuePerPeer`). */
   lazyQueued: number
+  /** Remembered message ids (cap: `maxSeenIds`). */
   seen: number
+  /** Cached messages (cap: `maxCachedMessages`). */
   cache: number
+  /** Grafted ids timed for the adaptive graft wait (cap: 10 x `maxAnnouncersPerId`). */
   graftTimings: number
+  /** Passive view size (cap: `passiveViewCapacity`). */
   passive: number
+  /** Active view size (cap: `activeViewCapacity`). */
   active: number
 }
 
+/** Measurements and checks of one S8 IHAVE-flood run. */
 export interface IHaveFloodResult {
+  /** Always `s8`. */
   scenario: 's8'
+  /** Swarm size. */
   nodes: number
+  /** Seed of the run. */
   seed: number
+  /** Index of the node that sends the flood. */
   attacker: number
+  /** Most active neighbors the attacker flooded at once. */
   victims: number
+  /** IHAVE entries the attacker sent in total. */
   idsSent: number
+  /** Largest size each capped structure reached on any node. */
   peaks: FloodPeaks
+  /** The cap of each structure, from the configuration. */
   caps: FloodPeaks
+  /** Announcements dropped at a cap, summed over all nodes. */
   droppedAnnouncements: number
+  /** GRAFT messages sent by all nodes from the start of the flood to the end of the run. */
   graftsToAttacker: number
+  /** Worst reliability among the real broadcasts sent during the flood (one per 500 ms). */
   reliability: number
+  /** Virtual time at the end of the run, in ms. */
   virtualMs: number
+  /** Protocol events handled by all nodes. */
   steps: number
+  /** The scenario's criteria and whether each held. */
   checks: Check[]
+  /** The command that replays this run. */
   replay: string
 }
 
@@ -78,6 +104,7 @@ function measure(sim: Simulation, peaks: FloodPeaks, which?: readonly number[]):
   }
 }
 
+/** S8: from a steady state, one member floods its neighbors with IHAVEs for `floodMs` while random nodes broadcast. */
 export function runIHaveFlood(options: IHaveFloodOptions): IHaveFloodResult {
   const sim = steadyNetwork(options, 's8', ihaveFloodReplay(options.nodes, options.seed))
   const config = resolveConfig(options.config)
