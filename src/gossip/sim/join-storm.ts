@@ -11,28 +11,41 @@ import { membershipRoundMs } from './rounds.js'
 import { PAYLOAD, check, type Check, type ScenarioOptions } from './scenarios.js'
 import { Simulation, SIM_TOPIC } from './simulation.js'
 
+/** Options of one S6 join-storm run; `nodes` is the number of joiners. */
 export interface JoinStormOptions extends ScenarioOptions {
   /** Rounds to watch after the storm round. @default 6 */
   rounds?: number
 }
 
+/** Measurements and checks of one S6 join-storm run. */
 export interface JoinStormResult {
+  /** Always `s6`. */
   scenario: 's6'
+  /** Joiners (the contact node comes on top). */
   nodes: number
+  /** Seed of the run. */
   seed: number
+  /** Length of one membership round in ms (the repair interval, 5 s by default). */
   roundMs: number
   /** Largest island (component other than the largest) at each round boundary. */
   largestIslandPerRound: number[]
+  /** Components of the overlay at each round boundary. */
   componentsPerRound: number[]
   /** Nodes with an empty active view at each round boundary. */
   isolatedPerRound: number[]
   /** First round boundary with one component; null if never. */
   roundsToOneComponent: number | null
+  /** Reliability of one broadcast sent once membership traffic is quiet. */
   reliability: number
+  /** Overlay shape at the end of the run. */
   overlay: OverlaySummary
+  /** Virtual time at the end of the run, in ms. */
   virtualMs: number
+  /** Protocol events handled by all nodes. */
   steps: number
+  /** The scenario's criteria and whether each held. */
   checks: Check[]
+  /** The command that replays this run. */
   replay: string
 }
 
@@ -40,6 +53,7 @@ export function joinStormReplay(nodes: number, seed: number): string {
   return `npm run bench:sim -- --scenario join-storm --nodes ${nodes} --seed ${seed}`
 }
 
+/** S6: `nodes` nodes join through one contact at random moments within one membership round; the overlay is watched for `rounds` more. */
 export function runJoinStorm(options: JoinStormOptions): JoinStormResult {
   const sim = new Simulation({
     seed: options.seed,

@@ -13,6 +13,7 @@ import { overlaySummary, type OverlaySummary } from './metrics.js'
 import { membershipRoundMs } from './rounds.js'
 import { PAYLOAD, check, type Check, type ScenarioOptions } from './scenarios.js'
 
+/** Options of one S10 partition-heal run. */
 export interface PartitionOptions extends ScenarioOptions {
   /** How long the halves are apart. @default 60_000 */
   partitionMs?: number
@@ -20,11 +21,17 @@ export interface PartitionOptions extends ScenarioOptions {
   rounds?: number
 }
 
+/** Measurements and checks of one S10 partition-heal run. */
 export interface PartitionResult {
+  /** Always `s10`. */
   scenario: 's10'
+  /** Swarm size. */
   nodes: number
+  /** Seed of the run. */
   seed: number
+  /** How long the halves were apart, in ms. */
   partitionMs: number
+  /** Length of one membership round in ms (the repair interval, 5 s by default). */
   roundMs: number
   /** Worst share of its own side a broadcast reached during the partition. */
   sideReliabilityDuring: number
@@ -36,11 +43,17 @@ export interface PartitionResult {
   perRound: number[]
   /** First round after which the overlay was one component; null if never. */
   roundsToOneComponent: number | null
+  /** First k whose broadcast (sent k rounds after the heal) reached every node; null if none did. */
   roundsTo100: number | null
+  /** Overlay shape at the end of the run. */
   overlay: OverlaySummary
+  /** Virtual time at the end of the run, in ms. */
   virtualMs: number
+  /** Protocol events handled by all nodes. */
   steps: number
+  /** The scenario's criteria and whether each held. */
   checks: Check[]
+  /** The command that replays this run. */
   replay: string
 }
 
@@ -48,6 +61,7 @@ export function partitionReplay(nodes: number, seed: number): string {
   return `npm run bench:sim -- --scenario partition --nodes ${nodes} --seed ${seed}`
 }
 
+/** S10: the nodes split into two random halves for `partitionMs`, then the partition heals. */
 export function runPartitionHeal(options: PartitionOptions): PartitionResult {
   const sim = steadyNetwork(options, 's10', partitionReplay(options.nodes, options.seed))
   const roundMs = membershipRoundMs(options.config)

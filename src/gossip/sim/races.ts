@@ -21,6 +21,7 @@ import { membershipRoundMs } from './rounds.js'
 import { PAYLOAD, check, type Check, type ScenarioOptions } from './scenarios.js'
 import { SIM_TOPIC, type Simulation } from './simulation.js'
 
+/** Options of one S7 stale-races run (`jitterMs` defaults to 300 here). */
 export interface RacesOptions extends ScenarioOptions {
   /** Membership rounds with faults. @default 6 */
   rounds?: number
@@ -28,21 +29,40 @@ export interface RacesOptions extends ScenarioOptions {
   faultsPerSecond?: number
 }
 
+/** Measurements and checks of one S7 stale-races run. */
 export interface RacesResult {
+  /** Always `s7`. */
   scenario: 's7'
+  /** Swarm size. */
   nodes: number
+  /** Seed of the run. */
   seed: number
+  /** Per-message jitter used, in ms. */
   jitterMs: number
-  faults: { restart: number; rejoin: number; crash: number }
+  /** How many of each race-provoking fault were injected. */
+  faults: {
+    /** Crashes followed by a restart within 200 ms. */
+    restart: number
+    /** Leave (quit) and immediate re-join. */
+    rejoin: number
+    /** Crashes for good. */
+    crash: number
+  }
   /** NEIGHBOR_REPLY messages sent from the start of the faults to the end. */
   neighborReplies: number
+  /** Overlay shape after the quiet rounds. */
   overlay: OverlaySummary
   /** Pending requests to crashed peers at the end. */
   deadPending: number
+  /** Reliability of the final broadcast, sent once the overlay is quiet. */
   reliability: number
+  /** Virtual time at the end of the run, in ms. */
   virtualMs: number
+  /** Protocol events handled by all nodes. */
   steps: number
+  /** The scenario's criteria and whether each held. */
   checks: Check[]
+  /** The command that replays this run. */
   replay: string
 }
 
@@ -64,6 +84,7 @@ function randomLive(sim: Simulation, except = -1): number | undefined {
   return undefined
 }
 
+/** S7: race-provoking faults (restart, rejoin, crash) under reordering, then quiet rounds and the checks. */
 export function runStaleRaces(options: RacesOptions): RacesResult {
   const jitterMs = options.jitterMs ?? 300
   const sim = steadyNetwork({ ...options, jitterMs }, 's7', racesReplay(options.nodes, options.seed))

@@ -14,6 +14,7 @@ import { resolveConfig } from '../proto/config.js'
 import { pickDistinct } from './floor.js'
 import { PAYLOAD, bootstrapNetwork, broadcastPhase, check, type Check, type ScenarioOptions } from './scenarios.js'
 
+/** Options of one S5 tree-repair run. */
 export interface TreeRepairOptions extends ScenarioOptions {
   /** Share of the other nodes that crash at once, in percent. @default 50 */
   failPercent?: number
@@ -21,27 +22,43 @@ export interface TreeRepairOptions extends ScenarioOptions {
   broadcasts?: number
 }
 
+/** Figures of one broadcast after the crash. */
 export interface TreeRepairBroadcast {
+  /** Share of survivors that delivered it. */
   reliability: number
+  /** Its relative message redundancy. */
   rmr: number
+  /** GRAFT messages sent while it spread (and in the 500 ms after). */
   grafts: number
+  /** Repeated deliveries to the same node (must be 0). */
   duplicateDeliveries: number
 }
 
+/** Measurements and checks of one S5 tree-repair run. */
 export interface TreeRepairResult {
+  /** Always `s5`. */
   scenario: 's5'
+  /** Swarm size before the crash. */
   nodes: number
+  /** Seed of the run. */
   seed: number
+  /** Share of the nodes (the sender spared) that crashed, in percent. */
   failPercent: number
+  /** Nodes alive after the crash, the sender included. */
   survivors: number
   /** RMR of the last 5 warm-up broadcasts, before the crash. */
   rmrBefore: number
+  /** Each broadcast after the crash, in order. */
   perBroadcast: TreeRepairBroadcast[]
   /** First broadcast (1-based) from which RMR stayed <= 0.05; null if never. */
   broadcastsToSteadyRmr: number | null
+  /** Virtual time at the end of the run, in ms. */
   virtualMs: number
+  /** Protocol events handled by all nodes. */
   steps: number
+  /** The scenario's criteria and whether each held. */
   checks: Check[]
+  /** The command that replays this run. */
   replay: string
 }
 
@@ -51,6 +68,7 @@ export function treeRepairReplay(nodes: number, seed: number, failPercent: numbe
 
 const STEADY_RMR = 0.05
 
+/** S5: after a steady single-sender phase, `failPercent` % of the other nodes crash and the sender keeps broadcasting. */
 export function runTreeRepair(options: TreeRepairOptions): TreeRepairResult {
   const failPercent = options.failPercent ?? 50
   const count = options.broadcasts ?? 10
