@@ -36,6 +36,13 @@ export interface MembershipConfig {
    */
   neighborRequestTimeoutMs: number
   /**
+   * Upper bound of the request timeout, which doubles each time a reply comes after
+   * its request timed out (the peer is slow, not dead) and returns to
+   * `neighborRequestTimeoutMs` after a reply in time. @default 8_000 (hearsay: in the
+   * simulator's overload scenario S11 nodes lagged up to 12 s during a join storm)
+   */
+  maxNeighborRequestTimeoutMs: number
+  /**
    * Period of the repair check: while the active view is below capacity, promote a
    * passive peer; when both views are empty, re-join through known peers.
    * @default 5_000 (Partisan promotes a passive peer every 5 s)
@@ -177,6 +184,7 @@ export const DEFAULT_MEMBERSHIP_CONFIG: Readonly<MembershipConfig> = Object.free
   shuffleRandomWalkLength: 6,
   shuffleIntervalMs: 60_000,
   neighborRequestTimeoutMs: 1_000,
+  maxNeighborRequestTimeoutMs: 8_000,
   repairIntervalMs: 5_000,
   maxKnownPeers: 16,
   lostPeerRetentionMs: 600_000,
@@ -243,6 +251,7 @@ const MEMBERSHIP_MINIMUMS: Record<keyof MembershipConfig, number> = {
   shuffleRandomWalkLength: 0,
   shuffleIntervalMs: 1,
   neighborRequestTimeoutMs: 1,
+  maxNeighborRequestTimeoutMs: 1,
   repairIntervalMs: 1,
   maxKnownPeers: 1,
   lostPeerRetentionMs: 0,
@@ -295,6 +304,11 @@ export function validateConfig(config: ProtocolConfig): void {
     requireInteger('broadcast', key, value, min)
   }
   const m = config.membership
+  if (m.maxNeighborRequestTimeoutMs < m.neighborRequestTimeoutMs) {
+    throw new ConfigError(
+      `membership.maxNeighborRequestTimeoutMs (${m.maxNeighborRequestTimeoutMs}) must not be below neighborRequestTimeoutMs (${m.neighborRequestTimeoutMs})`,
+    )
+  }
   if (m.passiveRandomWalkLength > m.activeRandomWalkLength) {
     throw new ConfigError(
       `membership.passiveRandomWalkLength (${m.passiveRandomWalkLength}) must not exceed activeRandomWalkLength (${m.activeRandomWalkLength})`,

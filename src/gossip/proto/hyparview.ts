@@ -94,6 +94,20 @@ export class HyParView {
    * Capacity: `maxLostPeers` (oldest forgotten first).
    */
   private readonly lost = new Map<PeerId, number>()
+  /**
+   * Requests that timed out: peer -> the request id its reply would carry (0 for a
+   * JOIN). A reply that comes anyway proves the peer slow, not dead (see
+   * onNeighborReply). Capacity: `passiveViewCapacity` (oldest forgotten first).
+   */
+  private readonly expired = new Map<PeerId, number>()
+  /**
+   * The current NEIGHBOR/JOIN request timeout: `neighborRequestTimeoutMs`, doubled (up
+   * to `maxNeighborRequestTimeoutMs`) each time a reply comes after its request timed
+   * out, and back to the base after a reply in time.
+   */
+  private requestTimeoutMs: number
+  private requestTimeouts = 0
+  private lateReplies = 0
   private repairTicks = 0
   private linkCheckCursor = 0
   /**
@@ -119,7 +133,9 @@ export class HyParView {
     private readonly rng: Rng,
     private readonly io: MembershipIo,
     private readonly seqs: SeqCounter = new SeqCounter(),
-  ) {}
+  ) {
+    this.requestTimeoutMs = config.neighborRequestTimeoutMs
+  }
 
   /** Is `peer` in the active view or awaiting a reply from us? */
   needs(peer: PeerId): boolean {
@@ -237,6 +253,10 @@ export class HyParView {
         if (request === undefined || request.requestId !== timer.requestId) return
         this.pending.delete(timer.peer)
         this.lastSeqFrom.delete(timer.peer)
+        this.requestTimeouts++
+        this.expired.delete(timer.peer)
+        this.expired.set(timer.peer, request.kind === 'join' ? 0 : request.requestId)
+        if (this.expired.size > this.config.passiveViewCapacity) this.expired.delete(this.expired.keys().next().value as PeerId)
         if (request.kind === 'neighbor') {
           this.dropPassive(timer.peer)
           this.rememberFailed(timer.peer)
@@ -315,6 +335,7 @@ export class HyParView {
       // peer holds us now, so it accepts that one too). A DISCONNECT here would cross
       // the newer request and leave the peer without us but us with it.
       if (request !== undefined) return
+      if (this.expired.get(from) === message.requestId) return this.onLateReply(from, message)
       // Stale or unsolicited: the peer may now hold us in its active view.
       if (message.accepted && !this.active.has(from)) {
         this.send(from, { type: 'disconnect', seq: this.nextSeq(), alive: true })
@@ -323,6 +344,7 @@ export class HyParView {
       return
     }
     this.pending.delete(from)
+    this.requestTimeoutMs = this.config.neighborRequestTimeoutMs
     if (message.accepted) {
       this.addActive(from, request.priority === 'low')
     } else {
@@ -332,6 +354,30 @@ export class HyParView {
       this.rejectedSinceRepair.add(from)
       this.refill()
     }
+  }
+
+  /**
+   * The reply to a request that timed out: the peer is alive, only slow (an overloaded
+   * event loop, a CPU-starved device). It is not lost; its acceptance is taken while
+   * there is room, so a slow peer does not cause a DISCONNECT and another request (which
+   * add load where there is too much already); and later requests wait longer.
+   */
+  private onLateReply(from: PeerId, message: NeighborReplyMessage): void {
+    this.lateReplies++
+    this.expired.delete(from)
+    this.lost.delete(from)
+    this.failed.delete(from)
+    this.requestTimeoutMs = Math.min(this.config.maxNeighborRequestTimeoutMs, 2 * this.requestTimeoutMs)
+    if (this.active.has(from)) return
+    if (message.accepted && this.active.size < this.config.activeViewCapacity) {
+      this.addActive(from, true)
+      return
+    }
+    if (message.accepted) {
+      this.send(from, { type: 'disconnect', seq: this.nextSeq(), alive: true })
+      this.lastSeqFrom.delete(from)
+    }
+    this.addPassive(from, [])
   }
 
   private onDisconnect(from: PeerId, message: DisconnectMessage): void {
@@ -440,7 +486,7 @@ export class HyParView {
       const requestId = this.nextRequestId++
       this.pending.set(peer, { requestId, kind: 'join', priority: 'high' })
       this.send(peer, { type: 'join', seq: this.nextSeq(), data: this.localData })
-      this.io.schedule(this.config.neighborRequestTimeoutMs, { kind: 'neighborTimeout', peer, requestId })
+      this.io.schedule(this.requestTimeoutMs, { kind: 'neighborTimeout', peer, requestId })
     }
   }
 
@@ -479,7 +525,7 @@ export class HyParView {
       priority,
       data: this.localData,
     })
-    this.io.schedule(this.config.neighborRequestTimeoutMs, { kind: 'neighborTimeout', peer, requestId })
+    this.io.schedule(this.requestTimeoutMs, { kind: 'neighborTimeout', peer, requestId })
   }
 
   /** Adds `peer` to the active view, evicting a random member if full. */
@@ -668,8 +714,24 @@ export class HyParView {
   }
 
   /** Sizes of the internal maps, for cap assertions in tests. */
-  stats(): { active: number; passive: number; pending: number; peerData: number; seqEntries: number; lost: number } {
+  stats(): {
+    active: number
+    passive: number
+    pending: number
+    peerData: number
+    seqEntries: number
+    lost: number
+    /** Requests that timed out, whole life. */
+    requestTimeouts: number
+    /** Replies that came after their request timed out, whole life. */
+    lateReplies: number
+    /** Timed-out requests still remembered for a late reply. */
+    expired: number
+  } {
     return {
+      requestTimeouts: this.requestTimeouts,
+      lateReplies: this.lateReplies,
+      expired: this.expired.size,
       active: this.active.size,
       passive: this.passive.size,
       pending: this.pending.size,

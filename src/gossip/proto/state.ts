@@ -71,7 +71,11 @@ export class ProtocolState {
     return [...this.topics.keys()]
   }
 
-  /** The state of topic `id` (its membership and broadcast layers), or undefined if not joined. */
+  /**
+   * The state of topic `id` (its membership and broadcast layers), or undefined if not
+   * joined. For the simulator's metrics and tests; not a stable API.
+   * @internal
+   */
   topic(id: TopicId): Topic | undefined {
     return this.topics.get(id)
   }

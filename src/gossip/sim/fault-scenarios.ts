@@ -7,6 +7,7 @@ import type { Check, ScenarioOptions } from './scenarios.js'
 import { runChurn } from './churn.js'
 import { runIHaveFlood } from './ihave-flood.js'
 import { runJoinStorm } from './join-storm.js'
+import { runOverload } from './overload.js'
 import { runPartitionHeal } from './partition.js'
 import { runStaleRaces } from './races.js'
 import { runTreeRepair } from './tree-repair.js'
@@ -66,6 +67,8 @@ export const FAULT_SCENARIOS = {
   churn: (o: FaultRunOptions): FaultResult => runChurn(withRounds(o)),
   /** S10: two halves apart for 60 s, then healed. */
   partition: (o: FaultRunOptions): FaultResult => runPartitionHeal(withRounds(o)),
+  /** S11: overload, every node with a CPU model and all joining through one contact. */
+  overload: (o: FaultRunOptions): FaultResult => runOverload(withRounds(o)),
 } as const
 
 /** Name of a fault scenario in `FAULT_SCENARIOS`. */
@@ -79,6 +82,7 @@ export const FAULT_ALIASES: Readonly<Record<string, FaultScenarioName>> = {
   s8: 'ihave-flood',
   s9: 'churn',
   s10: 'partition',
+  s11: 'overload',
 }
 
 /** The JSON-safe report of one fault scenario run. */

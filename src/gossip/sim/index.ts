@@ -4,7 +4,8 @@
  * LDH and overlay shape.
  * @module hearsay/sim
  */
-export { Simulation, SimulationError, SIM_TOPIC, type SimulationOptions, type SimNode } from './simulation.js'
+export { Simulation, SimulationError, SIM_TOPIC, type SimulationOptions, type SimNode, type CpuModel } from './simulation.js'
+export { runOverload, overloadReplay, DEFAULT_OVERLOAD_CPU, type OverloadOptions, type OverloadResult } from './overload.js'
 export {
   BroadcastLog,
   BroadcastRecord,
@@ -42,11 +43,12 @@ export {
   type CrashSweepOptions,
   type CrashSweepResult,
   type CrashSweepRate,
+  type CrashSweepRun,
 } from './crash-sweep.js'
-export { runTreeRepair, type TreeRepairOptions, type TreeRepairResult } from './tree-repair.js'
+export { runTreeRepair, type TreeRepairOptions, type TreeRepairResult, type TreeRepairBroadcast } from './tree-repair.js'
 export { runJoinStorm, type JoinStormOptions, type JoinStormResult } from './join-storm.js'
 export { runStaleRaces, type RacesOptions, type RacesResult } from './races.js'
-export { runIHaveFlood, type IHaveFloodOptions, type IHaveFloodResult } from './ihave-flood.js'
+export { runIHaveFlood, type IHaveFloodOptions, type IHaveFloodResult, type FloodPeaks } from './ihave-flood.js'
 export { runChurn, type ChurnOptions, type ChurnResult } from './churn.js'
 export { runPartitionHeal, type PartitionOptions, type PartitionResult } from './partition.js'
 export {

@@ -15,6 +15,10 @@
  *   its sender learns of the failure; a message from an earlier life still arrives (the
  *   bytes were on the wire) and its receiver then sees that connection reset; a send
  *   over a connection to an earlier life fails.
+ * - Optionally a per-node CPU model (`CpuModel`): every event a node handles (a message,
+ *   a timer, a failure) waits in that node's queue until the node is free, and handling
+ *   takes a service time (per message, per signature check, per send, per new
+ *   connection), so overload shows up as processing lag in virtual time.
  * - Invariants are checked after every step; a failure throws SimulationError with the
  *   seed and the command that replays the run.
  */
@@ -33,8 +37,25 @@ import { approxWireBytes } from './wire-size.js'
 /** The topic every simulated node joins unless told otherwise. */
 export const SIM_TOPIC: TopicId = '5e'.repeat(32)
 
+/**
+ * Service times of one simulated node, in virtual ms. A node handles one event at a
+ * time; events that arrive while it is busy wait, in arrival order.
+ */
+export interface CpuModel {
+  /** Per received message (decode and protocol handling). */
+  receiveMs: number
+  /** Extra per received GOSSIP (the signature check before forwarding). */
+  verifyMs: number
+  /** Per message sent (encode and encrypt). */
+  sendMs: number
+  /** Per new connection, at each end (the Noise handshake). */
+  connectMs: number
+}
+
 /** Network model and protocol configuration of one simulation run. */
 export interface SimulationOptions {
+  /** CPU model of every node; none = events are handled the moment they are due. */
+  cpu?: CpuModel
   /** Seed of the run: node Rngs, link latencies, loss and scenario choices all derive from it. */
   seed: number
   /** Lowest fixed link latency in virtual ms. @default 10 */
@@ -96,6 +117,14 @@ export interface SimNode {
   bytesSent: number
   /** Messages delivered to this node, whole run. */
   messagesReceived: number
+  /** CPU model of this node (see `Simulation.setCpu`). */
+  cpu: CpuModel | undefined
+  /** Virtual time until which the node is busy (CPU model only). */
+  busyUntilMs: number
+  /** Longest wait of an event in this node's queue (CPU model only). */
+  maxLagMs: number
+  /** Neighbor-down events this node reported, whole run. */
+  neighborDowns: number
 }
 
 type SimEvent =
@@ -122,6 +151,14 @@ type SimEvent =
       peerIncarnation?: number
     }
   | { timeMs: number; seq: number; kind: 'call'; fn: () => void }
+  /** A busy node (CPU model) is free again: handle the next event of its queue. */
+  | { timeMs: number; seq: number; kind: 'drain'; node: number }
+
+/** An event waiting in a busy node's queue, with when it became due. */
+interface QueuedEvent {
+  readonly event: Exclude<SimEvent, { kind: 'call' | 'drain' }>
+  readonly dueMs: number
+}
 
 /** Message types that change membership; counted to find quiet moments. */
 const MEMBERSHIP_TYPES = new Set(['join', 'forwardJoin', 'neighbor', 'neighborReply', 'disconnect'])
@@ -153,6 +190,10 @@ export class Simulation {
   private lossRate: number
   private readonly check: boolean
   private membershipInFlight = 0
+  /** Per node (CPU model): events waiting, in arrival order. */
+  private readonly queues = new Map<number, QueuedEvent[]>()
+  /** Nodes with a wake-up to handle their queue scheduled. */
+  private readonly draining = new Set<number>()
 
   constructor(
     /** The options the simulation was created with. */
@@ -190,6 +231,10 @@ export class Simulation {
       messagesSent: 0,
       bytesSent: 0,
       messagesReceived: 0,
+      cpu: this.options.cpu,
+      busyUntilMs: 0,
+      maxLagMs: 0,
+      neighborDowns: 0,
     })
     return index
   }
@@ -285,6 +330,11 @@ export class Simulation {
     }
   }
 
+  /** Gives `node` its own CPU model (a slow device), or none. */
+  setCpu(node: number, cpu: CpuModel | undefined): void {
+    this.nodeAt(node).cpu = cpu
+  }
+
   /** Changes message loss and jitter from now on (messages in flight keep their delay). */
   setLinkFaults(faults: { lossRate?: number; jitterMs?: number }): void {
     if (faults.lossRate !== undefined) this.lossRate = faults.lossRate
@@ -363,7 +413,46 @@ export class Simulation {
 
   // ---------------------------------------------------------------- internals
 
+  /**
+   * Queues `event` while its node is busy or has others waiting (CPU model), in arrival
+   * order, as a process handles its sockets and timers; true if it was queued.
+   */
+  private deferred(event: Exclude<SimEvent, { kind: 'call' | 'drain' }>): boolean {
+    const node = this.nodes[event.kind === 'deliver' ? event.to : event.node] as SimNode
+    if (node.cpu === undefined) return false
+    let queue = this.queues.get(node.index)
+    if (node.busyUntilMs <= this.nowMs && (queue === undefined || queue.length === 0)) return false
+    if (queue === undefined) {
+      queue = []
+      this.queues.set(node.index, queue)
+    }
+    queue.push({ event, dueMs: this.nowMs })
+    this.wake(node)
+    return true
+  }
+
+  private wake(node: SimNode): void {
+    if (this.draining.has(node.index) || (this.queues.get(node.index)?.length ?? 0) === 0) return
+    this.draining.add(node.index)
+    this.push({ timeMs: Math.max(this.nowMs, node.busyUntilMs), seq: 0, kind: 'drain', node: node.index })
+  }
+
+  private drain(node: SimNode): void {
+    this.draining.delete(node.index)
+    const next = this.queues.get(node.index)?.shift()
+    if (next === undefined) return
+    node.maxLagMs = Math.max(node.maxLagMs, this.nowMs - next.dueMs)
+    this.handleEvent(next.event)
+    this.wake(node)
+  }
+
   private dispatch(event: SimEvent): void {
+    if (event.kind === 'drain') return this.drain(this.nodes[event.node] as SimNode)
+    if (event.kind !== 'call' && this.deferred(event)) return
+    this.handleEvent(event)
+  }
+
+  private handleEvent(event: Exclude<SimEvent, { kind: 'drain' }>): void {
     switch (event.kind) {
       case 'deliver': {
         if (MEMBERSHIP_TYPES.has(event.message.type)) this.membershipInFlight--
@@ -377,6 +466,10 @@ export class Simulation {
         const held = target.connections.get(event.from)
         if (held === undefined || held < event.fromIncarnation) target.connections.set(event.from, event.fromIncarnation)
         target.messagesReceived++
+        if (target.cpu !== undefined) {
+          const { receiveMs, verifyMs, connectMs } = target.cpu
+          this.charge(target, receiveMs + (event.message.type === 'gossip' ? verifyMs : 0) + (held === undefined ? connectMs : 0))
+        }
         this.step(target, { type: 'message', from: sender.id, topic: event.topic, message: event.message })
         if (sender.incarnation !== event.fromIncarnation) {
           // The sender's life that sent this has ended: the connection it came over resets.
@@ -431,9 +524,18 @@ export class Simulation {
     for (const action of actions) this.perform(node, action)
   }
 
+  /** Adds `costMs` of work to `node`'s CPU, from now or from when it gets free. */
+  private charge(node: SimNode, costMs: number): void {
+    if (costMs <= 0) return
+    node.busyUntilMs = Math.max(node.busyUntilMs, this.nowMs) + costMs
+  }
+
   private perform(node: SimNode, action: Action): void {
     switch (action.type) {
       case 'send':
+        if (node.cpu !== undefined) {
+          this.charge(node, node.cpu.sendMs + (node.connections.has(Number(action.to)) ? 0 : node.cpu.connectMs))
+        }
         return this.send(node, Number(action.to), action.topic, action.message)
       case 'schedule':
         this.push({ timeMs: this.nowMs + action.delayMs, seq: 0, kind: 'timer', node: node.index, incarnation: node.incarnation, timer: action.timer })
@@ -441,6 +543,8 @@ export class Simulation {
       case 'emit':
         if (action.event.type === 'received') {
           this.log.delivered(action.event.id, node.index, this.nowMs, action.event.hops)
+        } else if (action.event.type === 'neighborDown') {
+          node.neighborDowns++
         }
         return
       case 'peerData':
