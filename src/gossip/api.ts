@@ -182,6 +182,12 @@ export interface TopicProtocolStats {
     seqEntries: number
     /** Lost neighbors being asked back. */
     lost: number
+    /** Requests that timed out, whole life. */
+    requestTimeouts: number
+    /** Replies that came after their request timed out (slow peers), whole life. */
+    lateReplies: number
+    /** Timed-out requests still remembered for a late reply (cap: the passive view's). */
+    expired: number
   }
   /** Plumtree. */
   broadcast: {
@@ -199,6 +205,8 @@ export interface TopicProtocolStats {
     maxAnnouncers: number
     /** Grafted ids still timed for the adaptive graft wait. */
     graftTimings: number
+    /** Senders (origins) whose messages travel a tree of their own (cap: `maxOriginTrees`). */
+    originTrees: number
   }
 }
 
