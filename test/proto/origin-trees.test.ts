@@ -92,6 +92,19 @@ suite('Plumtree with a tree per origin', () => {
     expect(x).toContain('schedule ihaveDispatch 5')
   })
 
+  it("an origin's own tree is directed: a duplicate tells its sender to stop, without cutting our push to it", () => {
+    const node = new Harness('me').withNeighbors('a', 'b', 'c')
+    node.receive('a', gossip(1, 'x')) // young tree: the paper's symmetric rules
+    node.receive('a', gossip(2, 'x'))
+    expect(node.broadcast.trees.eagerFor('x').sort()).toEqual(['a', 'b', 'c'])
+    const dup = describe(node.receive('b', gossip(2, 'x')))
+    expect(dup).toContain('send b prune')
+    expect(node.broadcast.trees.eagerFor('x').sort()).toEqual(['a', 'b', 'c'])
+    // b's PRUNE, not our duplicate, takes b out of our pushes for x.
+    node.receive('b', { type: 'prune', origin: 'x' })
+    expect(node.broadcast.trees.eagerFor('x').sort()).toEqual(['a', 'c'])
+  })
+
   it('caps tracked origins at maxOriginTrees (asserted through sizes())', () => {
     const node = new Harness('me', { broadcast: { maxOriginTrees: 3 } }).withNeighbors('a', 'b')
     for (let i = 0; i < 20; i++) node.receive('a', gossip(i, `origin-${i}`))

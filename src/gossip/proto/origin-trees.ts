@@ -20,6 +20,12 @@
  *   shared tree's eager set, takes over from its second message on, and stores only its
  *   eager peers (an array of at most
  *   `activeViewCapacity` ids): every other active neighbor is lazy for that origin.
+ * - An origin's own tree is **directed**: its eager peers are the neighbors this node
+ *   pushes the origin's messages to; the neighbor it receives them from is not among
+ *   them, and a duplicate only tells its sender to stop pushing. With symmetric links a
+ *   stream of messages from one sender kept breaking its tree: a copy still in flight
+ *   over a link being replaced arrived first, and the PRUNE that followed cut the new
+ *   parent's link in both directions.
  * - Neighbor changes touch only the shared tree. Each one bumps a link epoch; an origin
  *   tree catches up when it is next used (peers gone, or re-linked since, leave it; new
  *   neighbors take the shared tree's state), so a neighbor change never walks every tree.
@@ -163,6 +169,16 @@ export class OriginTrees {
       if (tree.lastUsedMs + this.idleMs > nowMs) break
       this.trees.delete(origin)
     }
+  }
+
+  /**
+   * Is `tree` directed (an origin's own tree past its first message)? Its eager peers are
+   * the ones this node pushes that origin's messages to: a parent is not among them, and
+   * a duplicate does not cut the link back. The shared tree and a young tree serve every
+   * origin and stay symmetric, as in the paper.
+   */
+  directed(tree: OriginTree | undefined): boolean {
+    return !this.mirrors(tree)
   }
 
   /** Do changes to `tree` also go to the shared tree? While it has carried one message. */

@@ -250,7 +250,10 @@ export class Plumtree {
       }
       // Also when `from` is lazy here: it still pushes to us eagerly, so tell it.
       if (isNeighbor && message.scope === 'swarm') {
-        this.trees.setLazy(this.trees.use(message.origin, nowMs), from)
+        // In an origin's own (directed) tree a duplicate says only that `from` need not push
+        // to us; we may still be its parent, so our link to it stays as it is.
+        const dupTree = this.trees.use(message.origin, nowMs)
+        if (!this.trees.directed(dupTree)) this.trees.setLazy(dupTree, from)
         this.stats.prunesSent++
         this.io.send(from, { type: 'prune', origin: message.origin })
       }
@@ -287,7 +290,10 @@ export class Plumtree {
       this.queueIHave(peer, { id: message.id, round: hops })
     }
     if (!isNeighbor) return
-    this.trees.setEager(tree, from)
+    // The paper makes the sender eager, as the shared tree also carries other origins'
+    // messages the other way; an origin's own tree is directed and never pushes back to
+    // the parent (its pushes would only come back as PRUNEs).
+    if (!this.trees.directed(tree)) this.trees.setEager(tree, from)
     if (missing !== undefined) this.optimize(tree, message.origin, from, message.round, missing, nowMs)
   }
 

@@ -68,7 +68,7 @@ export interface ConcurrentResult {
   graftsPerBroadcast: number
   /** PRUNE messages sent per measured broadcast. */
   prunesPerBroadcast: number
-  /** (sender, node) pairs where the node has no eager link in that sender's tree. */
+  /** (sender, node) pairs where no neighbor pushes that sender's messages to the node (no eager parent). */
   pairsWithoutEagerLink: number
   /** Most origins one node tracks with a tree of their own. */
   maxOriginTrees: number
@@ -145,8 +145,14 @@ function pairsWithoutEagerLink(sim: Simulation, senders: ReadonlySet<number>): n
     if (origin === undefined) continue
     for (const node of sim.nodes) {
       if (node.index === sender || !node.alive) continue
-      const trees = node.state.topic(SIM_TOPIC)?.broadcast.trees
-      if (trees === undefined || trees.eagerFor(origin).length === 0) missing++
+      const neighbors = node.state.topic(SIM_TOPIC)?.membership.active ?? new Set<string>()
+      // An eager parent: a neighbor that pushes this sender's messages to the node.
+      let parent = false
+      for (const peer of neighbors) {
+        const trees = sim.nodes[Number(peer)]?.state.topic(SIM_TOPIC)?.broadcast.trees
+        if (trees !== undefined && trees.eagerFor(origin).includes(node.id)) parent = true
+      }
+      if (!parent) missing++
     }
   }
   return missing
