@@ -18,13 +18,16 @@
  * p99 <= 3 x the sequential p99 of the same run (null if none).
  * Every wait is bounded: joins 60 s, each sequential message 2 s, a burst 5 s after
  * its last send; the whole run is capped by --max-seconds, after which the figures
- * measured so far are printed with "aborted": true (exit code 1).
+ * measured so far are printed with "aborted": true (exit code 1). A watchdog thread
+ * (fanout/watchdog.ts) does the same, and kills the process, when the main event loop
+ * stops for --stall-seconds (default 60) or outlives --max-seconds by 30 s.
  */
 import '../src/polyfill.js'
 import { Command } from 'commander'
 import { measureFloor } from './fanout/floor.js'
 import { InProcessSwarm } from './fanout/in-process.js'
 import { MultiProcessSwarm } from './fanout/multi-process.js'
+import { startWatchdog } from './fanout/watchdog.js'
 import { burst, sequential, setup, type BurstFigures, type FanoutConfig, type SwarmDriver } from './fanout/phases.js'
 import type { PhaseFigures } from './fanout/measure.js'
 import { positiveInt } from '../src/cli/int-args.js'
@@ -43,6 +46,7 @@ const options = new Command('bench:fanout')
   .option('--ihave-dispatch-ms <ms>', 'broadcast.ihaveDispatchMs for every node (default: the node default)', positiveInt)
   .option('--seed <s>', 'seed for senders and bootstrap choices', positiveInt, 1)
   .option('--max-seconds <s>', 'abort the run after this long', positiveInt, 600)
+  .option('--stall-seconds <s>', 'abort when the main event loop is blocked this long (watchdog thread)', positiveInt, 60)
   .parse()
   .opts<{
     nodes: number
@@ -58,6 +62,7 @@ const options = new Command('bench:fanout')
     seed: number
     ihaveDispatchMs?: number
     maxSeconds: number
+    stallSeconds: number
   }>()
 
 if (!['sequential', 'burst', 'all', 'rates'].includes(options.mode)) {
@@ -108,6 +113,8 @@ const abort = setTimeout(() => {
   process.exit(1)
 }, options.maxSeconds * 1000)
 abort.unref()
+const watchdog = startWatchdog({ report, maxSeconds: options.maxSeconds, stallSeconds: options.stallSeconds })
+const progress = (next: string) => watchdog.progress({ ...report, phases }, next)
 
 const lagText = (f: { eventLoopLagMs: { p50: number; p99: number } | null; neighborDrops: number }) =>
   `loop lag p50 ${f.eventLoopLagMs?.p50 ?? '-'} / p99 ${f.eventLoopLagMs?.p99 ?? '-'} ms, ${f.neighborDrops} neighbor drops`
@@ -117,14 +124,17 @@ try {
   const setupFigures = await setup(swarm, config)
   report.setup = setupFigures
   report.phases = phases
+  progress('warm-up')
   console.error(`setup: ${config.nodes} nodes in ${setupFigures.setupMs} ms, ${lagText(setupFigures)}`)
   await sequential(swarm, config, config.warmup)
   if (config.mode !== 'burst') {
+    progress('sequential')
     const figures = await sequential(swarm, config, config.messages)
     phases.sequential = figures
     console.error(`sequential: fan-out p50 ${figures.fanoutLatencyMs.p50} ms, p99 ${figures.fanoutLatencyMs.p99} ms, delivery ${figures.deliveryRatio}, cpu ${figures.cpuMsPerMsg} ms/msg, ${figures.wireBytesPerMsg} B/msg, ${lagText(figures)}`)
   }
   if (config.mode === 'burst' || config.mode === 'all') {
+    progress('burst')
     const figures = await burst(swarm, config, config.burstMessages)
     phases.burst = figures
     console.error(`burst ${config.rate}/s (achieved ${figures.achievedRate}/s): fan-out p50 ${figures.fanoutLatencyMs.p50} ms, p99 ${figures.fanoutLatencyMs.p99} ms, delivery ${figures.deliveryRatio}, cpu ${figures.cpuMsPerMsg} ms/msg, ${lagText(figures)}`)
@@ -136,6 +146,7 @@ try {
     const results: (BurstFigures & { deliveryPercent: number; sustainable: boolean })[] = []
     phases.rates = results
     for (const rate of config.rates ?? []) {
+      progress(`rate ${rate}`)
       await new Promise((resolve) => setTimeout(resolve, config.ratePauseMs ?? 0))
       const figures = await burst(swarm, config, config.burstMessages, rate)
       const sustainable = figures.deliveryRatio === 1 && figures.fullyDelivered === figures.messages && figures.fanoutLatencyMs.p99 <= p99LimitMs
@@ -146,6 +157,7 @@ try {
     report.sustainableRate = ok.length === 0 ? null : Math.max(...ok)
     console.error(`sustainable rate: ${report.sustainableRate ?? 'none'} (burst p99 <= ${p99LimitMs} ms = 3 x sequential p99, 100 % delivery)`)
   }
+  progress('stop and floor')
   await swarm.stop()
   const floor = await measureFloor(config.nodes, config.sizeBytes)
   const sequentialP50 = (phases.sequential as PhaseFigures | undefined)?.fanoutLatencyMs.p50
@@ -158,4 +170,5 @@ try {
   process.exit(1)
 }
 clearTimeout(abort)
+watchdog.stop()
 process.exit(0)
