@@ -22,6 +22,7 @@ import type { CloseInfo, Connection, Transport } from '../../transport/types.js'
 import { decodeFrame, encodeFrames, WireError, type WireEntry, type WireLimits } from '../wire.js'
 import { AddressBook, decodeAddrs } from './address-book.js'
 import type { Clock } from './clock.js'
+import { DEFAULT_MAX_CONCURRENT_DIALS, DialQueue } from './dial-queue.js'
 import { EnvelopeVerifier, openVerified } from './envelope.js'
 import { TimerHeap } from './timer-heap.js'
 
@@ -112,6 +113,8 @@ export class NodeDriver {
   private readonly unusedChecks = new Map<Connection, unknown>()
   private stopped = false
   private flushScheduled = false
+  /** Dials in flight are bounded; the rest wait (see DialQueue). */
+  private readonly dialQueue = new DialQueue(DEFAULT_MAX_CONCURRENT_DIALS, (peer) => this.dialNow(peer))
 
   constructor(private readonly init: NodeDriverInit) {
     this.state = init.state
@@ -397,12 +400,22 @@ export class NodeDriver {
   }
 
   private startDial(peer: PeerId): void {
-    const addrs = this.addressBook.get(peer)
-    if (addrs.length === 0) {
+    if (this.addressBook.get(peer).length === 0) {
       queueMicrotask(() => this.failDial(peer, 'no known address'))
       return
     }
-    this.transport.dial(peer, addrs).then(
+    this.dialQueue.enqueue(peer)
+  }
+
+  /** Runs the dial of `peer` (its turn in the dial queue came); settles when it ends. */
+  private dialNow(peer: PeerId): Promise<void> {
+    if (this.stopped || !this.dials.has(peer)) return Promise.resolve()
+    const addrs = this.addressBook.get(peer)
+    if (addrs.length === 0) {
+      this.failDial(peer, 'no known address')
+      return Promise.resolve()
+    }
+    return this.transport.dial(peer, addrs).then(
       (conn) => this.finishDial(peer, conn),
       (err: unknown) => this.failDial(peer, err instanceof Error ? err.message : String(err)),
     )
