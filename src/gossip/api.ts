@@ -30,7 +30,9 @@ import { encodeAddrs, validAddrs } from './driver/address-book.js'
 import { systemClock, type Clock } from './driver/clock.js'
 import { ENVELOPE_OVERHEAD_BYTES, EnvelopeSigner } from './driver/envelope.js'
 import { EventQueue } from './driver/event-queue.js'
-import { DEFAULT_UNUSED_LINK_TIMEOUT_MS, NodeDriver, type DriverTopicEvent } from './driver/node-driver.js'
+import { DEFAULT_UNUSED_LINK_TIMEOUT_MS, NodeDriver, type DriverTopicEvent, type VerifyBudgetOptions } from './driver/node-driver.js'
+import type { DialGuardOptions } from './driver/dial-guard.js'
+import type { ReplayGuardOptions } from './driver/replay-guard.js'
 
 /** What a topic's `events()` yields: a message, a neighbor change, or a note that events were dropped. */
 export type GossipEvent =
@@ -123,6 +125,12 @@ export interface NodeOptions {
    * @default 30_000
    */
   unusedLinkTimeoutMs?: number
+  /** Dial budget and address policy for peers learned from the network (SECURITY.md; defaults in `dial-guard.ts`). */
+  dialGuard?: Partial<DialGuardOptions>
+  /** Replay window and delivered-id caps (SECURITY.md; defaults in `replay-guard.ts`). */
+  replayGuard?: Partial<ReplayGuardOptions>
+  /** Per-peer budget of signature checks (SECURITY.md): 1,000/s, bursts of 5,000, 2 s grace. */
+  verifyBudget?: Partial<VerifyBudgetOptions>
 }
 
 /**
@@ -146,6 +154,26 @@ export interface NodeStats {
   dialsFailed: number
   /** Links closed because no topic used them for `unusedLinkTimeoutMs`. */
   unusedLinksClosed: number
+  /** Broadcasts dropped because their signed timestamp is outside the acceptance window (75 s past, 15 s future). */
+  staleDropped: number
+  /** Broadcasts not delivered again because their id was delivered within the replay window. */
+  replaysSuppressed: number
+  /** Broadcasts not delivered because the replay guard was full (fails closed). */
+  deliveryRefused: number
+  /** Broadcasts dropped before any signature check because the sender was over its verification budget. */
+  verifyBudgetDropped: number
+  /** Peers disconnected for staying over their verification budget. */
+  verifyBudgetDisconnects: number
+  /** Addresses learned from the network and refused by the address policy. */
+  learnedAddrsRefused: number
+  /** Dials to network-learned peers deferred by the dial budget. */
+  dialsDeferred: number
+  /** Dials to network-learned peers refused (budget, in-flight cap, addresses backing off). */
+  dialsRefused: number
+  /** Network-learned peers forgotten after repeated failed dials. */
+  learnedPeersForgotten: number
+  /** Neighbors disconnected for naming too many undialable peers. */
+  badInformantsDropped: number
   /** Bytes written to sockets. */
   bytesWritten: number
   /** Bytes read from sockets. */
@@ -301,6 +329,9 @@ export async function createNode(options: NodeOptions = {}): Promise<Node> {
     eventBufferSize,
     wireContentBytes: envelopeBytes,
     unusedLinkTimeoutMs,
+    dialGuard: options.dialGuard,
+    replayGuard: options.replayGuard,
+    verifyBudget: options.verifyBudget,
   })
   if (mdns !== undefined) {
     try {
@@ -338,6 +369,9 @@ interface NodeSettings {
   eventBufferSize: number
   wireContentBytes: number
   unusedLinkTimeoutMs: number
+  dialGuard: Partial<DialGuardOptions> | undefined
+  replayGuard: Partial<ReplayGuardOptions> | undefined
+  verifyBudget: Partial<VerifyBudgetOptions> | undefined
 }
 
 /** What a Topic may ask of its Node (handed to the Topic at creation; not API). */
@@ -414,6 +448,9 @@ export class Node {
       },
       log: logger(`hearsay:node:${identity.peerId.slice(0, 8)}`),
       unusedLinkTimeoutMs: settings.unusedLinkTimeoutMs,
+      dialGuard: settings.dialGuard,
+      replayGuard: settings.replayGuard,
+      verifyBudget: settings.verifyBudget,
     })
     this.#driver.setLocalData(encodeAddrs(this.addr().addrs))
   }

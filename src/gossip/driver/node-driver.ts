@@ -20,9 +20,12 @@ import type { Plumtree } from '../proto/plumtree.js'
 import type { PeerId, TopicId } from '../proto/types.js'
 import type { CloseInfo, Connection, Transport } from '../../transport/types.js'
 import { decodeFrame, encodeFrames, WireError, type WireEntry, type WireLimits } from '../wire.js'
+import { TokenBucket } from '../../transport/rate-limit.js'
 import { AddressBook, decodeAddrs } from './address-book.js'
 import type { Clock } from './clock.js'
-import { EnvelopeVerifier, openVerified } from './envelope.js'
+import { DialGuard, listensOnLoopback, type DialGuardOptions } from './dial-guard.js'
+import { EnvelopeVerifier, envelopeAuthor, envelopeId, envelopeTimestamp, openVerified } from './envelope.js'
+import { ReplayGuard, type ReplayGuardOptions } from './replay-guard.js'
 import { TimerHeap } from './timer-heap.js'
 
 /** Cap on wire entries queued for one peer while it is being dialed. */
@@ -58,6 +61,47 @@ export interface DriverStats {
   dialsFailed: number
   /** Links closed because no topic used them for `unusedLinkTimeoutMs` (e.g. a peer that never joins a topic). */
   unusedLinksClosed: number
+  /** GOSSIP dropped because its signed timestamp is outside the acceptance window (before any signature check). */
+  staleDropped: number
+  /** Messages not delivered again: their id was delivered within the replay window. */
+  replaysSuppressed: number
+  /** Messages not delivered because the replay guard was full (it fails closed). */
+  deliveryRefused: number
+  /** GOSSIP dropped, before any signature check, because its sender was over its verification budget. */
+  verifyBudgetDropped: number
+  /** Peers disconnected for staying over their verification budget past the grace. */
+  verifyBudgetDisconnects: number
+  /** Network-learned addresses refused by the address policy (host names, unspecified, multicast, ...). */
+  learnedAddrsRefused: number
+  /** Dials to network-learned peers deferred by the dial budget. */
+  dialsDeferred: number
+  /** Dials to network-learned peers refused (budget, in-flight cap, addresses backing off). */
+  dialsRefused: number
+  /** Network-learned peers forgotten after repeated failed dials. */
+  learnedPeersForgotten: number
+  /** Neighbors disconnected for naming too many undialable peers. */
+  badInformantsDropped: number
+}
+
+/** Per-peer budget of signature checks (GOSSIP whose id was not verified before). */
+export interface VerifyBudgetOptions {
+  /** Sustained signature checks per second per peer. 0 disables. @default 1_000 */
+  readonly verifiesPerSecond: number
+  /** Burst of checks. @default 5_000 */
+  readonly verifyBurst: number
+  /** A peer still over budget this long after its first dropped message is disconnected. @default 2_000 */
+  readonly verifyGraceMs: number
+}
+
+export const DEFAULT_VERIFY_BUDGET: Readonly<VerifyBudgetOptions> = Object.freeze({
+  verifiesPerSecond: 1_000,
+  verifyBurst: 5_000,
+  verifyGraceMs: 2_000,
+})
+
+interface PeerBudget {
+  readonly bucket: TokenBucket
+  overSinceMs: number | undefined
 }
 
 /** Default for {@link NodeDriverInit.unusedLinkTimeoutMs}: a peer has 30 s to use a link. */
@@ -77,6 +121,14 @@ export interface NodeDriverInit {
    * peer that never joins a topic cannot hold a connection slot. Default 30 s.
    */
   readonly unusedLinkTimeoutMs?: number
+  /** Dial budget and address policy for network-learned peers (see dial-guard.ts). */
+  readonly dialGuard?: Partial<DialGuardOptions>
+  /** Replay window and delivered-id caps (see replay-guard.ts). */
+  readonly replayGuard?: Partial<ReplayGuardOptions>
+  /** Per-peer signature-check budget. */
+  readonly verifyBudget?: Partial<VerifyBudgetOptions>
+  /** Wall clock for envelope timestamps (default Date.now). */
+  readonly wallClock?: () => number
 }
 
 interface PendingDial {
@@ -95,6 +147,16 @@ export class NodeDriver {
     dialQueueFull: 0,
     dialsFailed: 0,
     unusedLinksClosed: 0,
+    staleDropped: 0,
+    replaysSuppressed: 0,
+    deliveryRefused: 0,
+    verifyBudgetDropped: 0,
+    verifyBudgetDisconnects: 0,
+    learnedAddrsRefused: 0,
+    dialsDeferred: 0,
+    dialsRefused: 0,
+    learnedPeersForgotten: 0,
+    badInformantsDropped: 0,
   }
 
   private readonly state: ProtocolState
@@ -112,6 +174,15 @@ export class NodeDriver {
   private readonly unusedChecks = new Map<Connection, unknown>()
   private stopped = false
   private flushScheduled = false
+  private readonly dialGuard: DialGuard
+  private readonly replayGuard: ReplayGuard
+  private readonly verifyBudget: VerifyBudgetOptions
+  private readonly budgets = new WeakMap<Connection, PeerBudget>()
+  private readonly wallClock: () => number
+  /** The neighbor whose message the core is handling (the informant of any peer data it yields). */
+  private informant: PeerId | undefined
+  /** Timers of dials waiting for their budget. */
+  private readonly dialWaits = new Map<PeerId, unknown>()
 
   constructor(private readonly init: NodeDriverInit) {
     this.state = init.state
@@ -119,6 +190,10 @@ export class NodeDriver {
     this.clock = init.clock
     this.log = init.log ?? logger('hearsay:node')
     this.timers = new TimerHeap(this.clock, (timers) => this.onTimers(timers))
+    this.dialGuard = new DialGuard(init.dialGuard, this.clock.now())
+    this.replayGuard = new ReplayGuard(init.replayGuard)
+    this.verifyBudget = { ...DEFAULT_VERIFY_BUDGET, ...init.verifyBudget }
+    this.wallClock = init.wallClock ?? Date.now
     this.transport.onConnection((conn) => this.attach(conn))
   }
 
@@ -142,6 +217,8 @@ export class NodeDriver {
     this.timers.stop()
     for (const handle of this.unusedChecks.values()) this.clock.clearTimer(handle)
     this.unusedChecks.clear()
+    for (const handle of this.dialWaits.values()) this.clock.clearTimer(handle)
+    this.dialWaits.clear()
     this.outgoing.clear()
     this.dials.clear()
   }
@@ -190,7 +267,7 @@ export class NodeDriver {
           this.emit(action.topic, action.event)
           break
         case 'peerData':
-          this.addressBook.set(action.peer, decodeAddrs(action.data))
+          this.learnPeerData(action.peer, action.data)
           break
         case 'disconnect':
           this.closing.add(action.peer)
@@ -241,6 +318,13 @@ export class NodeDriver {
     }
     // The envelope was verified when the GOSSIP arrived; open it without checks.
     const opened = openVerified(event.content)
+    const verdict = this.replayGuard.admit(event.id, opened.author, this.wallClock())
+    if (verdict !== 'deliver') {
+      if (verdict === 'duplicate') this.stats.replaysSuppressed++
+      else this.stats.deliveryRefused++
+      this.log('not delivering %s: %s', event.id.slice(0, 8), verdict === 'duplicate' ? 'delivered before (replay)' : 'replay guard full')
+      return
+    }
     this.init.onTopicEvent(topic, {
       type: 'received',
       message: {
@@ -309,13 +393,32 @@ export class NodeDriver {
     }
     const now = this.clock.now()
     const from = conn.remoteId
+    const wallNow = this.wallClock()
     for (const { topic, message } of entries) {
-      if (message.type === 'gossip' && !this.checkEnvelope(topic, message)) {
-        this.stats.forgedDropped++
-        this.dropPeer(conn, `forged or tampered message ${message.id.slice(0, 8)}`)
-        break
+      if (message.type === 'gossip') {
+        const ts = envelopeTimestamp(message.content)
+        if (ts !== undefined && !this.replayGuard.inWindow(ts, wallNow)) {
+          this.stats.staleDropped++
+          continue
+        }
+        if (!this.verifiedIds.has(message.id)) {
+          const verdict = this.spendVerification(conn, now)
+          if (verdict === 'drop') continue
+          if (verdict === 'disconnect') break
+        }
+        if (!this.checkEnvelope(topic, message)) {
+          this.stats.forgedDropped++
+          this.dropPeer(conn, `forged or tampered message ${message.id.slice(0, 8)}`)
+          break
+        }
       }
-      this.perform(this.state.handle({ type: 'message', from, topic, message }, now))
+      this.informant = from
+      try {
+        this.perform(this.state.handle({ type: 'message', from, topic, message }, now))
+      } finally {
+        this.informant = undefined
+      }
+      if (!conn.isOpen) break
     }
     this.flushSoon()
   }
@@ -340,6 +443,8 @@ export class NodeDriver {
    */
   private checkEnvelope(topic: TopicId, message: GossipMessage): boolean {
     let author = this.verifiedIds.get(message.id)
+    // A known id skips the signature check, but only for the very bytes that were verified.
+    if (author !== undefined && (envelopeId(message.content) !== message.id || envelopeAuthor(message.content) !== author)) author = undefined
     if (author === undefined) {
       const opened = this.verifier.open(topic, message.id, message.content)
       if (typeof opened === 'string') {
@@ -355,6 +460,68 @@ export class NodeDriver {
       return false
     }
     return true
+  }
+
+  /**
+   * Takes one signature check from `conn`'s budget. Over budget the message is dropped
+   * (counted) before any check; still over budget `verifyGraceMs` after the first drop of
+   * the episode, the peer is disconnected. The episode ends once the bucket is half full.
+   */
+  private spendVerification(conn: Connection, now: number): 'ok' | 'drop' | 'disconnect' {
+    const o = this.verifyBudget
+    if (o.verifiesPerSecond <= 0) return 'ok'
+    let budget = this.budgets.get(conn)
+    if (budget === undefined) {
+      budget = { bucket: new TokenBucket(o.verifiesPerSecond, Math.max(1, o.verifyBurst), now), overSinceMs: undefined }
+      this.budgets.set(conn, budget)
+    }
+    const { bucket } = budget
+    bucket.refill(now)
+    if (bucket.has(1)) {
+      bucket.take(1)
+      if (budget.overSinceMs !== undefined && bucket.halfFull) budget.overSinceMs = undefined
+      return 'ok'
+    }
+    this.stats.verifyBudgetDropped++
+    budget.overSinceMs ??= now
+    if (now - budget.overSinceMs < o.verifyGraceMs) return 'drop'
+    this.stats.verifyBudgetDisconnects++
+    this.dropPeer(conn, `over the verification budget (${o.verifiesPerSecond} signature checks/s) for ${Math.round(now - budget.overSinceMs)} ms`)
+    return 'disconnect'
+  }
+
+  /** Address data from the core: the user's own (no informant) or learned from a neighbor (checked by the address policy). */
+  private learnPeerData(peer: PeerId, data: Uint8Array): void {
+    const addrs = decodeAddrs(data)
+    const informant = this.informant
+    if (informant === undefined) {
+      this.addressBook.set(peer, addrs)
+      return
+    }
+    // A neighbor does not get to redirect a peer the user told us about.
+    if (!this.addressBook.source(peer).learned && this.addressBook.get(peer).length > 0) return
+    const before = this.dialGuard.stats.learnedAddrsRefused
+    const allowed = this.dialGuard.filter(addrs, listensOnLoopback(this.transport.listenAddrs))
+    this.stats.learnedAddrsRefused += this.dialGuard.stats.learnedAddrsRefused - before
+    if (allowed.length === 0) {
+      if (data.length > 0) this.strikeInformant(informant, `named ${peer.slice(0, 8)} with no dialable address`)
+      return
+    }
+    this.addressBook.set(peer, allowed, { learned: true, informant })
+  }
+
+  /** Counts an undialable peer against the neighbor that named it; past the limit, disconnects it. */
+  private strikeInformant(informant: PeerId, why: string): void {
+    if (!this.dialGuard.strike(informant, this.clock.now())) return
+    this.dialGuard.forgetInformant(informant)
+    const conn = this.transport.getConnection(informant)
+    if (conn === undefined) return
+    this.stats.badInformantsDropped++
+    const reason = `named too many undialable peers (${this.dialGuard.options.informantStrikeLimit} within ${this.dialGuard.options.strikeWindowMs} ms; last: ${why})`
+    // Not from inside the core's actions: disconnect once the current work is done.
+    queueMicrotask(() => {
+      if (!this.stopped && conn.isOpen) this.dropPeer(conn, reason)
+    })
   }
 
   /** Closes a misbehaving peer's connection and tells the core the link failed. */
@@ -396,15 +563,49 @@ export class NodeDriver {
     }
   }
 
-  private startDial(peer: PeerId): void {
+  private startDial(peer: PeerId, waited = false): void {
     const addrs = this.addressBook.get(peer)
     if (addrs.length === 0) {
       queueMicrotask(() => this.failDial(peer, 'no known address'))
       return
     }
-    this.transport.dial(peer, addrs).then(
-      (conn) => this.finishDial(peer, conn),
-      (err: unknown) => this.failDial(peer, err instanceof Error ? err.message : String(err)),
+    const source = this.addressBook.source(peer)
+    if (!source.learned || this.transport.getConnection(peer) !== undefined) {
+      this.transport.dial(peer, addrs).then(
+        (conn) => this.finishDial(peer, conn),
+        (err: unknown) => this.failDial(peer, err instanceof Error ? err.message : String(err)),
+      )
+      return
+    }
+    const decision = this.dialGuard.decide(source.informant, addrs, this.clock.now(), waited)
+    if (decision.kind === 'refuse') {
+      this.stats.dialsRefused++
+      queueMicrotask(() => this.failDial(peer, `dial budget: ${decision.reason}`))
+      return
+    }
+    if (decision.kind === 'wait') {
+      this.stats.dialsDeferred++
+      const handle = this.clock.setTimer(() => {
+        this.dialWaits.delete(peer)
+        if (!this.stopped && this.dials.has(peer)) this.startDial(peer, true)
+      }, Math.ceil(decision.waitMs))
+      this.dialWaits.set(peer, handle)
+      return
+    }
+    const informant = source.informant
+    this.transport.dial(peer, decision.addrs).then(
+      (conn) => {
+        this.dialGuard.settled(peer, decision.addrs, true, this.clock.now())
+        this.finishDial(peer, conn)
+      },
+      (err: unknown) => {
+        if (this.dialGuard.settled(peer, decision.addrs, false, this.clock.now())) {
+          this.stats.learnedPeersForgotten++
+          this.addressBook.delete(peer)
+        }
+        this.strikeInformant(informant, `dial to ${peer.slice(0, 8)} failed`)
+        this.failDial(peer, err instanceof Error ? err.message : String(err))
+      },
     )
   }
 
