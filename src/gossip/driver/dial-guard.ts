@@ -73,7 +73,10 @@ export const DEFAULT_DIAL_GUARD_OPTIONS: Readonly<DialGuardOptions> = Object.fre
 /** Cap on each of the guard's maps (addresses in backoff, peers, informants). */
 export const MAX_DIAL_GUARD_ENTRIES = 4_096
 
-const refused = new BlockList()
+// Separate lists per family: a BlockList matches IPv4 addresses against ::ffff:0:0/96 too.
+const refused4 = new BlockList()
+const refused6 = new BlockList()
+const refused = { addSubnet: (net: string, prefix: number, family: 'ipv4' | 'ipv6') => (family === 'ipv4' ? refused4 : refused6).addSubnet(net, prefix, family), addAddress: (addr: string, family: 'ipv4' | 'ipv6') => (family === 'ipv4' ? refused4 : refused6).addAddress(addr, family) }
 refused.addSubnet('0.0.0.0', 8, 'ipv4') // unspecified / "this network"
 refused.addSubnet('169.254.0.0', 16, 'ipv4') // link-local, cloud metadata 169.254.169.254
 refused.addSubnet('224.0.0.0', 4, 'ipv4') // multicast
@@ -88,9 +91,11 @@ refused.addSubnet('2001:db8::', 32, 'ipv6') // documentation
 refused.addSubnet('::ffff:0:0', 96, 'ipv6') // IPv4-mapped: judged as IPv4 would be ambiguous
 refused.addAddress('fd00:ec2::254', 'ipv6') // AWS IPv6 metadata
 
-const loopback = new BlockList()
-loopback.addSubnet('127.0.0.0', 8, 'ipv4')
-loopback.addAddress('::1', 'ipv6')
+const loopback4 = new BlockList()
+loopback4.addSubnet('127.0.0.0', 8, 'ipv4')
+const loopback6 = new BlockList()
+loopback6.addAddress('::1', 'ipv6')
+const loopback = { check: (host: string, family: 'ipv4' | 'ipv6') => (family === 'ipv4' ? loopback4 : loopback6).check(host, family) }
 
 /** True if a listen address includes the loopback interface (loopback or wildcard host). */
 export function listensOnLoopback(listenAddrs: readonly string[]): boolean {
@@ -118,7 +123,7 @@ export function learnedAddressProblem(addr: string, allowLoopback: boolean): str
   if (version === 0) return 'host name'
   if (port === 0) return 'port 0'
   const family = version === 6 ? 'ipv6' : 'ipv4'
-  if (refused.check(host, family)) return 'refused range'
+  if ((family === 'ipv4' ? refused4 : refused6).check(host, family)) return 'refused range'
   if (!allowLoopback && loopback.check(host, family)) return 'loopback'
   return undefined
 }

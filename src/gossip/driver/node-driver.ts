@@ -89,7 +89,13 @@ export interface VerifyBudgetOptions {
   readonly verifiesPerSecond: number
   /** Burst of checks. @default 5_000 */
   readonly verifyBurst: number
-  /** A peer still over budget this long after its first dropped message is disconnected. @default 2_000 */
+  /**
+   * A peer sending new messages faster than twice the budget (its own bucket of twice
+   * the rate and burst runs dry) for this long is disconnected. Between once and twice
+   * the budget its excess is only dropped: a relay forwards at most what it admitted
+   * from each of its peers, so an honest relay of one flooder is never disconnected.
+   * @default 2_000
+   */
   readonly verifyGraceMs: number
 }
 
@@ -100,7 +106,10 @@ export const DEFAULT_VERIFY_BUDGET: Readonly<VerifyBudgetOptions> = Object.freez
 })
 
 interface PeerBudget {
+  /** Admits signature checks at the budget. */
   readonly bucket: TokenBucket
+  /** Twice the budget: running it dry for the grace disconnects. */
+  readonly hard: TokenBucket
   overSinceMs: number | undefined
 }
 
@@ -472,21 +481,27 @@ export class NodeDriver {
     if (o.verifiesPerSecond <= 0) return 'ok'
     let budget = this.budgets.get(conn)
     if (budget === undefined) {
-      budget = { bucket: new TokenBucket(o.verifiesPerSecond, Math.max(1, o.verifyBurst), now), overSinceMs: undefined }
+      const burst = Math.max(1, o.verifyBurst)
+      budget = { bucket: new TokenBucket(o.verifiesPerSecond, burst, now), hard: new TokenBucket(2 * o.verifiesPerSecond, 2 * burst, now), overSinceMs: undefined }
       this.budgets.set(conn, budget)
     }
-    const { bucket } = budget
+    const { bucket, hard } = budget
     bucket.refill(now)
+    hard.refill(now)
+    if (hard.has(1)) {
+      hard.take(1)
+      if (budget.overSinceMs !== undefined && hard.halfFull) budget.overSinceMs = undefined
+    } else {
+      budget.overSinceMs ??= now
+    }
     if (bucket.has(1)) {
       bucket.take(1)
-      if (budget.overSinceMs !== undefined && bucket.halfFull) budget.overSinceMs = undefined
       return 'ok'
     }
     this.stats.verifyBudgetDropped++
-    budget.overSinceMs ??= now
-    if (now - budget.overSinceMs < o.verifyGraceMs) return 'drop'
+    if (budget.overSinceMs === undefined || now - budget.overSinceMs < o.verifyGraceMs) return 'drop'
     this.stats.verifyBudgetDisconnects++
-    this.dropPeer(conn, `over the verification budget (${o.verifiesPerSecond} signature checks/s) for ${Math.round(now - budget.overSinceMs)} ms`)
+    this.dropPeer(conn, `over twice the verification budget (${o.verifiesPerSecond} signature checks/s) for ${Math.round(now - budget.overSinceMs)} ms`)
     return 'disconnect'
   }
 
