@@ -23,7 +23,8 @@
  *   are forgotten.
  * - Informant strikes: every peer an informant names whose addresses are all refused
  *   by the policy, and every failed dial to a peer it named, is a strike; an informant
- *   with `informantStrikeLimit` strikes within `strikeWindowMs` is disconnected.
+ *   with `informantStrikeLimit` strikes within `strikeWindowMs` is disconnected, and for
+ *   `strikeWindowMs` after that the peer data it sends is ignored (if it reconnects).
  *
  * Time is passed in (`nowMs`), so the guard is testable without timers.
  */
@@ -176,6 +177,8 @@ export class DialGuard {
   private readonly failures = new Map<PeerId, number>()
   /** informant -> times of its recent strikes. */
   private readonly strikes = new Map<PeerId, number[]>()
+  /** informant -> end of its ban (its peer data is ignored until then). */
+  private readonly banned = new Map<PeerId, number>()
   private inFlight = 0
 
   constructor(options: Partial<DialGuardOptions> = {}, nowMs = 0) {
@@ -260,16 +263,21 @@ export class DialGuard {
     recent.push(nowMs)
     if (recent.length >= o.informantStrikeLimit) {
       this.strikes.delete(informant)
+      this.informants.delete(informant)
+      capped(this.banned, informant, nowMs + o.strikeWindowMs)
       return true
     }
     capped(this.strikes, informant, recent)
     return false
   }
 
-  /** Forgets an informant's budget and strikes (it was disconnected). */
-  forgetInformant(informant: PeerId): void {
-    this.strikes.delete(informant)
-    this.informants.delete(informant)
+  /** True while `informant`'s peer data is ignored (it was disconnected for strikes). */
+  isBanned(informant: PeerId, nowMs: number): boolean {
+    const until = this.banned.get(informant)
+    if (until === undefined) return false
+    if (until > nowMs) return true
+    this.banned.delete(informant)
+    return false
   }
 
   private refuse(reason: string): DialDecision {

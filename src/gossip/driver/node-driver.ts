@@ -90,8 +90,8 @@ export interface VerifyBudgetOptions {
   /** Burst of checks. @default 5_000 */
   readonly verifyBurst: number
   /**
-   * A peer sending new messages faster than twice the budget (its own bucket of twice
-   * the rate and burst runs dry) for this long is disconnected. Between once and twice
+   * A peer sending new messages faster than twice the budget (a second bucket of twice
+   * the rate and the same burst runs dry) for this long is disconnected. Between once and twice
    * the budget its excess is only dropped: a relay forwards at most what it admitted
    * from each of its peers, so an honest relay of one flooder is never disconnected.
    * @default 2_000
@@ -108,7 +108,7 @@ export const DEFAULT_VERIFY_BUDGET: Readonly<VerifyBudgetOptions> = Object.freez
 interface PeerBudget {
   /** Admits signature checks at the budget. */
   readonly bucket: TokenBucket
-  /** Twice the budget: running it dry for the grace disconnects. */
+  /** Twice the rate, the same burst: running it dry for the grace disconnects. */
   readonly hard: TokenBucket
   overSinceMs: number | undefined
 }
@@ -482,7 +482,7 @@ export class NodeDriver {
     let budget = this.budgets.get(conn)
     if (budget === undefined) {
       const burst = Math.max(1, o.verifyBurst)
-      budget = { bucket: new TokenBucket(o.verifiesPerSecond, burst, now), hard: new TokenBucket(2 * o.verifiesPerSecond, 2 * burst, now), overSinceMs: undefined }
+      budget = { bucket: new TokenBucket(o.verifiesPerSecond, burst, now), hard: new TokenBucket(2 * o.verifiesPerSecond, burst, now), overSinceMs: undefined }
       this.budgets.set(conn, budget)
     }
     const { bucket, hard } = budget
@@ -513,6 +513,10 @@ export class NodeDriver {
       this.addressBook.set(peer, addrs)
       return
     }
+    if (this.dialGuard.isBanned(informant, this.clock.now())) {
+      this.stats.learnedAddrsRefused += addrs.length
+      return
+    }
     // A neighbor does not get to redirect a peer the user told us about.
     if (!this.addressBook.source(peer).learned && this.addressBook.get(peer).length > 0) return
     const before = this.dialGuard.stats.learnedAddrsRefused
@@ -528,7 +532,6 @@ export class NodeDriver {
   /** Counts an undialable peer against the neighbor that named it; past the limit, disconnects it. */
   private strikeInformant(informant: PeerId, why: string): void {
     if (!this.dialGuard.strike(informant, this.clock.now())) return
-    this.dialGuard.forgetInformant(informant)
     const conn = this.transport.getConnection(informant)
     if (conn === undefined) return
     this.stats.badInformantsDropped++
