@@ -192,6 +192,12 @@ export interface NodeStats {
   openConnections: number
   /** Inbound handshakes in progress now. */
   pendingHandshakes: number
+  /** Bytes held now for unfinished inbound frames, all connections (capped by `maxBufferedFrameBytes`, 64 MiB). */
+  bufferedFrameBytes?: number
+  /** Connections from an id that already had a live link elsewhere (two processes with one key); one link kept. */
+  duplicateIdentity?: number
+  /** Messages signed with this node's own key that it never sent: its key is in use elsewhere. */
+  ownKeyInUseElsewhere: number
 }
 
 /** Sizes of one topic's capped protocol state (`topic.protocolStats()`); each has a documented cap. */

@@ -81,7 +81,17 @@ export interface DriverStats {
   learnedPeersForgotten: number
   /** Neighbors disconnected for naming too many undialable peers. */
   badInformantsDropped: number
+  /**
+   * Genuine messages signed with this node's own key that this node never sent: another
+   * process uses the same key (each copy then misses messages). Logged as an error.
+   */
+  ownKeyInUseElsewhere: number
 }
+
+/** Ids of our own broadcasts remembered to tell them from another process's (same key). */
+export const MAX_OWN_IDS = 20_000
+/** How long our own broadcast ids are remembered (the replay window). */
+const OWN_ID_RETENTION_MS = 90_000
 
 /** Per-peer budget of signature checks (GOSSIP whose id was not verified before). */
 export interface VerifyBudgetOptions {
@@ -166,6 +176,7 @@ export class NodeDriver {
     dialsRefused: 0,
     learnedPeersForgotten: 0,
     badInformantsDropped: 0,
+    ownKeyInUseElsewhere: 0,
   }
 
   private readonly state: ProtocolState
@@ -190,6 +201,9 @@ export class NodeDriver {
   private readonly wallClock: () => number
   /** The neighbor whose message the core is handling (the informant of any peer data it yields). */
   private informant: PeerId | undefined
+  /** Our own broadcast ids -> when they may be forgotten (wall clock). */
+  private readonly ownIds = new Map<string, number>()
+  private lastKeyWarningMs = -Infinity
   /** Timers of dials waiting for their budget. */
   private readonly dialWaits = new Map<PeerId, unknown>()
 
@@ -212,6 +226,14 @@ export class NodeDriver {
 
   /** Runs a command through the core (throws the core's caller errors). */
   command(topic: TopicId, command: TopicCommand): void {
+    if (command.type === 'broadcast' && command.id !== undefined) {
+      const now = this.wallClock()
+      this.ownIds.set(command.id, now + OWN_ID_RETENTION_MS)
+      for (const [id, until] of this.ownIds) {
+        if (until > now && this.ownIds.size <= MAX_OWN_IDS) break
+        this.ownIds.delete(id)
+      }
+    }
     this.run({ type: 'command', topic, command })
   }
 
@@ -464,6 +486,7 @@ export class NodeDriver {
       this.verifiedIds.set(message.id, author)
       if (this.verifiedIds.size > MAX_VERIFIED_IDS) this.verifiedIds.delete(this.verifiedIds.keys().next().value as string)
     }
+    if (author === this.transport.localId && !this.ownIds.has(message.id)) this.noteOwnKeyElsewhere(message.id)
     if (author !== message.origin) {
       this.log('refused message %s: origin %s is not its author', message.id.slice(0, 8), message.origin.slice(0, 8))
       return false
@@ -540,6 +563,14 @@ export class NodeDriver {
     queueMicrotask(() => {
       if (!this.stopped && conn.isOpen) this.dropPeer(conn, reason)
     })
+  }
+
+  private noteOwnKeyElsewhere(id: string): void {
+    this.stats.ownKeyInUseElsewhere++
+    const now = this.clock.now()
+    if (now - this.lastKeyWarningMs < 60_000) return
+    this.lastKeyWarningMs = now
+    this.log.error('message %s is signed with this node\'s key but was not sent by this process: the key is in use elsewhere', id.slice(0, 8))
   }
 
   /** Closes a misbehaving peer's connection and tells the core the link failed. */
