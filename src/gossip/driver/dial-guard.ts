@@ -32,6 +32,7 @@ import { BlockList, isIP } from 'node:net'
 import { parseAddress } from '../../transport/address.js'
 import type { PeerId } from '../proto/types.js'
 
+/** Dial budget and informant penalties for peers learned from the network (the `dialGuard` option of `createNode()`; see SECURITY.md). */
 export interface DialGuardOptions {
   /** New dials per second to network-learned peers, all informants together. @default 10 */
   readonly dialsPerSecond: number

@@ -20,6 +20,7 @@
  * still holds its id. Time is passed in (`nowMs`, wall clock).
  */
 
+/** Replay window and delivered-id caps (the `replayGuard` option of `createNode()`; see SECURITY.md). */
 export interface ReplayGuardOptions {
   /** Oldest timestamp accepted, relative to now. @default 75_000 */
   readonly maxAgeMs: number
