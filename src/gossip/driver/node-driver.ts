@@ -26,6 +26,7 @@ import type { Clock } from './clock.js'
 import { DialGuard, listensOnLoopback, type DialGuardOptions } from './dial-guard.js'
 import { EnvelopeVerifier, envelopeAuthor, envelopeId, envelopeTimestamp, openVerified } from './envelope.js'
 import { ReplayGuard, type ReplayGuardOptions } from './replay-guard.js'
+import { DEFAULT_VERIFY_BUDGET, type VerifyBudgetOptions } from './verify-budget.js'
 import { TimerHeap } from './timer-heap.js'
 
 /** Cap on wire entries queued for one peer while it is being dialed. */
@@ -92,28 +93,6 @@ export interface DriverStats {
 export const MAX_OWN_IDS = 20_000
 /** How long our own broadcast ids are remembered (the replay window). */
 const OWN_ID_RETENTION_MS = 90_000
-
-/** Per-peer budget of signature checks (GOSSIP whose id was not verified before). */
-export interface VerifyBudgetOptions {
-  /** Sustained signature checks per second per peer. 0 disables. @default 1_000 */
-  readonly verifiesPerSecond: number
-  /** Burst of checks. @default 5_000 */
-  readonly verifyBurst: number
-  /**
-   * A peer sending new messages faster than twice the budget (a second bucket of twice
-   * the rate and the same burst runs dry) for this long is disconnected. Between once and twice
-   * the budget its excess is only dropped: a relay forwards at most what it admitted
-   * from each of its peers, so an honest relay of one flooder is never disconnected.
-   * @default 2_000
-   */
-  readonly verifyGraceMs: number
-}
-
-export const DEFAULT_VERIFY_BUDGET: Readonly<VerifyBudgetOptions> = Object.freeze({
-  verifiesPerSecond: 1_000,
-  verifyBurst: 5_000,
-  verifyGraceMs: 2_000,
-})
 
 interface PeerBudget {
   /** Admits signature checks at the budget. */
