@@ -243,6 +243,14 @@ describe('hostile network over real sockets', () => {
     console.log(`[measure] replay after flushing the seen ids: delivered ${inbox.count('genuine, once')} time(s); suppressed ${target.stats().replaysSuppressed}`)
     expect(inbox.count('genuine, once')).toBe(1)
     expect(target.stats().forgedDropped).toBe(0)
+    // The genuine id and origin with other (validly signed) content: an id verified before
+    // is no pass for other bytes. Refused as forged, the sender disconnected.
+    const genuine = captured[0]!
+    const poison = gossipEntry(signer, rogue.identity.peerId, 'poisoned content')
+    if (poison.message.type !== 'gossip' || genuine.message.type !== 'gossip') throw new Error('not gossip')
+    rogue.conn.send(encodeFrame([{ topic: TOPIC_A, message: { ...poison.message, id: genuine.message.id, origin: genuine.message.origin } }]))
+    await waitFor(() => target.stats().forgedDropped === 1, 10_000, 'the poisoned id to be refused')
+    expect(inbox.count('poisoned content')).toBe(0)
     await expectHonestDelivery(topics, 'after the replay')
   })
 

@@ -5,10 +5,15 @@
  * schedule → the timer heap; disconnect → graceful close once nothing is queued;
  * peerData → the address book) and IO to core events (frames → decoded messages;
  * connection failures and failed dials → `peerDisconnected`; timers → `timer`).
- * No protocol decision lives here. Two checks happen before the core sees a message:
- * the wire decoder's limits, and for GOSSIP the envelope check (the id is the hash of
- * the content and the author's signature is valid); a peer that sends bytes failing
- * either is disconnected, and the message is dropped and counted.
+ * No protocol decision lives here. Checks before the core sees a message: the wire
+ * decoder's limits; for GOSSIP the acceptance window of its signed timestamp
+ * (replay-guard.ts), the sender's budget of signature checks (taken before any check),
+ * and the envelope check (the id is the hash of the content and the author's signature
+ * is valid); a peer that sends bytes failing the decoder or the envelope check is
+ * disconnected, and the message is dropped and counted. On the way out to the
+ * application the replay guard delivers each id at most once. Peer data learned from
+ * neighbors passes the address policy and dials to such peers the dial budget
+ * (dial-guard.ts).
  */
 import { logger, type Logger } from '@libp2p/logger'
 import type { ProtocolConfig } from '../proto/config.js'
