@@ -8,12 +8,12 @@
  * (iroh-gossip's example announces once). A name is bound to the signed author of its
  * announcement, so nobody can rename someone else.
  */
-import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
 import { createNode, encodeTicket, type GossipEvent, type Node, type NodeAddr, type Topic } from '../index.js'
 import { MAX_TICKET_PEERS } from '../ticket/index.js'
 import { MAX_ADDRS_PER_PEER, validateNodeAddr } from '../ticket/node-addr.js'
 import { cleanName, cleanText, decodeChat, encodeChat, MAX_TEXT_CHARS } from './chat-protocol.js'
+import { CappedLineReader } from './line-reader.js'
 import type { Output } from './output.js'
 import { removeStateFile, writeStateFile } from './state-file.js'
 
@@ -56,7 +56,7 @@ class ChatSession {
   private announced = false
   private nameTimer: ReturnType<typeof setInterval> | undefined
   private closing: Promise<number> | undefined
-  private lines: ReturnType<typeof createInterface> | undefined
+  private lines: CappedLineReader | undefined
 
   constructor(
     private readonly node: Node,
@@ -85,11 +85,13 @@ class ChatSession {
   }
 
   private async readInput(): Promise<void> {
-    const lines = createInterface({ input: this.options.input, crlfDelay: Number.POSITIVE_INFINITY })
+    // A line is capped while it streams in (trailing spaces allowed for), not after.
+    const lines = new CappedLineReader(this.options.input, 4 * MAX_TEXT_CHARS)
     this.lines = lines
-    for await (const line of lines) {
+    for await (const input of lines) {
       if (this.closing !== undefined) break
-      await this.handleLine(line)
+      if ('line' in input) await this.handleLine(input.line)
+      else this.options.output.print({ event: 'info', text: `message not sent: ${input.tooLong} characters, at most ${MAX_TEXT_CHARS}` })
     }
   }
 

@@ -31,6 +31,9 @@ import { systemClock, type Clock } from './driver/clock.js'
 import { ENVELOPE_OVERHEAD_BYTES, EnvelopeSigner } from './driver/envelope.js'
 import { EventQueue } from './driver/event-queue.js'
 import { DEFAULT_UNUSED_LINK_TIMEOUT_MS, NodeDriver, type DriverTopicEvent } from './driver/node-driver.js'
+import type { VerifyBudgetOptions } from './driver/verify-budget.js'
+import type { DialGuardOptions } from './driver/dial-guard.js'
+import type { ReplayGuardOptions } from './driver/replay-guard.js'
 
 /** What a topic's `events()` yields: a message, a neighbor change, or a note that events were dropped. */
 export type GossipEvent =
@@ -123,6 +126,12 @@ export interface NodeOptions {
    * @default 30_000
    */
   unusedLinkTimeoutMs?: number
+  /** Dial budget and address policy for peers learned from the network (SECURITY.md; defaults in `dial-guard.ts`). */
+  dialGuard?: Partial<DialGuardOptions>
+  /** Replay window and delivered-id caps (SECURITY.md; defaults in `replay-guard.ts`). */
+  replayGuard?: Partial<ReplayGuardOptions>
+  /** Per-peer budget of signature checks (SECURITY.md): 1,000/s, bursts of 5,000, 2 s grace. */
+  verifyBudget?: Partial<VerifyBudgetOptions>
 }
 
 /**
@@ -146,6 +155,26 @@ export interface NodeStats {
   dialsFailed: number
   /** Links closed because no topic used them for `unusedLinkTimeoutMs`. */
   unusedLinksClosed: number
+  /** Broadcasts dropped because their signed timestamp is outside the acceptance window (75 s past, 15 s future). */
+  staleDropped: number
+  /** Broadcasts not delivered again because their id was delivered within the replay window. */
+  replaysSuppressed: number
+  /** Broadcasts not delivered because the replay guard was full (fails closed). */
+  deliveryRefused: number
+  /** Broadcasts dropped before any signature check because the sender was over its verification budget. */
+  verifyBudgetDropped: number
+  /** Peers disconnected for staying over their verification budget. */
+  verifyBudgetDisconnects: number
+  /** Addresses learned from the network and refused by the address policy. */
+  learnedAddrsRefused: number
+  /** Dials to network-learned peers deferred by the dial budget. */
+  dialsDeferred: number
+  /** Dials to network-learned peers refused (budget, in-flight cap, addresses backing off). */
+  dialsRefused: number
+  /** Network-learned peers forgotten after repeated failed dials. */
+  learnedPeersForgotten: number
+  /** Neighbors disconnected for naming too many undialable peers. */
+  badInformantsDropped: number
   /** Bytes written to sockets. */
   bytesWritten: number
   /** Bytes read from sockets. */
@@ -164,6 +193,12 @@ export interface NodeStats {
   openConnections: number
   /** Inbound handshakes in progress now. */
   pendingHandshakes: number
+  /** Bytes held now for unfinished inbound frames, all connections (capped by `maxBufferedFrameBytes`, 64 MiB). */
+  bufferedFrameBytes?: number
+  /** Connections from an id that already had a live link elsewhere (two processes with one key); one link kept. */
+  duplicateIdentity?: number
+  /** Messages signed with this node's own key that it never sent: its key is in use elsewhere. */
+  ownKeyInUseElsewhere: number
 }
 
 /** Sizes of one topic's capped protocol state (`topic.protocolStats()`); each has a documented cap. */
@@ -301,6 +336,9 @@ export async function createNode(options: NodeOptions = {}): Promise<Node> {
     eventBufferSize,
     wireContentBytes: envelopeBytes,
     unusedLinkTimeoutMs,
+    dialGuard: options.dialGuard,
+    replayGuard: options.replayGuard,
+    verifyBudget: options.verifyBudget,
   })
   if (mdns !== undefined) {
     try {
@@ -338,6 +376,9 @@ interface NodeSettings {
   eventBufferSize: number
   wireContentBytes: number
   unusedLinkTimeoutMs: number
+  dialGuard: Partial<DialGuardOptions> | undefined
+  replayGuard: Partial<ReplayGuardOptions> | undefined
+  verifyBudget: Partial<VerifyBudgetOptions> | undefined
 }
 
 /** What a Topic may ask of its Node (handed to the Topic at creation; not API). */
@@ -414,6 +455,9 @@ export class Node {
       },
       log: logger(`hearsay:node:${identity.peerId.slice(0, 8)}`),
       unusedLinkTimeoutMs: settings.unusedLinkTimeoutMs,
+      dialGuard: settings.dialGuard,
+      replayGuard: settings.replayGuard,
+      verifyBudget: settings.verifyBudget,
     })
     this.#driver.setLocalData(encodeAddrs(this.addr().addrs))
   }

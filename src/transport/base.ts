@@ -48,13 +48,20 @@ export abstract class BaseTransport implements Transport {
   private unannounced: FramedConnection[] = []
   private pendingInbound = 0
   private closing: Promise<void> | undefined
-  private readonly connCounters: ConnectionCounters = { rateLimitedFrames: 0 }
+  private readonly connCounters: ConnectionCounters
+
   private readonly peerErrors: Record<string, number> = {}
   private inboundRefused = 0
+  private duplicateIdentity = 0
+  /** id -> times a working link of it was replaced by a same-direction newcomer (two processes, one key?). */
+  private readonly replacedWorking = new Map<PeerId, number[]>()
+  /** id -> until when it is known to be used by two processes (keep the existing link). */
+  private readonly duplicated = new Map<PeerId, number>()
 
   protected constructor(localId: PeerId, options: TransportOptions) {
     this.localId = localId
     this.options = options
+    this.connCounters = { rateLimitedFrames: 0, bufferedFrameBytes: 0, maxBufferedFrameBytes: options.maxBufferedFrameBytes }
     // Every dial and handshake in progress listens on this one signal (bounded by
     // maxPendingDials + maxPendingInbound), more than the default warning threshold of 10.
     setMaxListeners(0, this.shutdown.signal)
@@ -124,8 +131,10 @@ export abstract class BaseTransport implements Transport {
   counters(): TransportCounters {
     return {
       rateLimitedFrames: this.connCounters.rateLimitedFrames,
+      bufferedFrameBytes: this.connCounters.bufferedFrameBytes,
       peerErrors: { ...this.peerErrors },
       inboundRefused: this.inboundRefused,
+      duplicateIdentity: this.duplicateIdentity,
       openConnections: this.connections().length,
       pendingHandshakes: this.pendingInbound,
     }
@@ -242,7 +251,7 @@ export abstract class BaseTransport implements Transport {
   private install(conn: FramedConnection): Connection {
     const existing = this.live.get(conn.remoteId)
     if (existing !== undefined && existing !== conn && existing.isOpen) {
-      const winner = this.resolveDuplicate(existing, conn)
+      const winner = this.sameKeyElsewhere(existing, conn) ? existing : this.resolveDuplicate(existing, conn)
       log('duplicate connection to %s: keeping %s', shortPeerId(conn.remoteId), winner.label)
       if (winner === existing) {
         conn.replaceWith(existing)
@@ -256,6 +265,34 @@ export abstract class BaseTransport implements Transport {
     log('%s established', conn.label)
     this.announce(conn)
     return conn
+  }
+
+  /**
+   * Two processes with one key: each connection of one replaces the other's. A working
+   * link (bytes received within DUPLICATE_RX_WINDOW_MS) replaced by a same-direction
+   * newcomer twice within DUPLICATE_WINDOW_MS marks the id as used twice: logged, counted
+   * in `duplicateIdentity`, and for DUPLICATE_WINDOW_MS the existing link is kept.
+   */
+  private sameKeyElsewhere(existing: FramedConnection, newer: FramedConnection): boolean {
+    if (existing.direction !== newer.direction) return false
+    const now = performance.now()
+    const id = newer.remoteId
+    const until = this.duplicated.get(id)
+    if (until !== undefined && until > now) return true
+    if (now - existing.lastReceivedMs > DUPLICATE_RX_WINDOW_MS) return false
+    const times = (this.replacedWorking.get(id) ?? []).filter((t) => t > now - DUPLICATE_WINDOW_MS)
+    times.push(now)
+    this.replacedWorking.delete(id)
+    if (times.length < 2) {
+      this.replacedWorking.set(id, times)
+      if (this.replacedWorking.size > MAX_TRACKED_IDS) this.replacedWorking.delete(this.replacedWorking.keys().next().value as PeerId)
+      return false
+    }
+    this.duplicateIdentity++
+    this.duplicated.set(id, now + DUPLICATE_WINDOW_MS)
+    if (this.duplicated.size > MAX_TRACKED_IDS) this.duplicated.delete(this.duplicated.keys().next().value as PeerId)
+    log.error('node id %s is connecting from two places at once (%s and %s): two processes share one key; keeping %s', shortPeerId(id), existing.remoteAddr, newer.remoteAddr, existing.label)
+    return true
   }
 
   /** The duplicate-connection rule (see the module comment). */
@@ -302,6 +339,13 @@ export abstract class BaseTransport implements Transport {
     await Promise.allSettled([...this.dials.values()].map((d) => d.promise))
   }
 }
+
+/** A replaced link that received bytes this recently was working (its process is alive). */
+const DUPLICATE_RX_WINDOW_MS = 5_000
+/** Window for counting replacements, and how long an id known to be used twice keeps its existing link. */
+const DUPLICATE_WINDOW_MS = 60_000
+/** Cap on ids tracked for duplicate detection. */
+const MAX_TRACKED_IDS = 1_024
 
 /** Dial failures the peer at the address caused (it answered, but not as the pinned node). */
 const HANDSHAKE_FAULTS = new Set<string>(['ERR_PEER_ID_MISMATCH', 'ERR_HANDSHAKE_TIMEOUT', 'ERR_HANDSHAKE_FAILED'])

@@ -40,6 +40,10 @@ const limitLog = logger('hearsay:transport:limits')
 export interface ConnectionCounters {
   /** Inbound frames dropped by the rate limits. */
   rateLimitedFrames: number
+  /** Bytes held now for unfinished inbound frames, all connections together. */
+  bufferedFrameBytes: number
+  /** Cap on `bufferedFrameBytes` (the transport's `maxBufferedFrameBytes`). */
+  maxBufferedFrameBytes: number
 }
 
 /** Most bytes handed to the channel in one write. */
@@ -91,6 +95,13 @@ export class FramedConnection implements Connection {
   private readonly limiter: InboundRateLimiter | undefined
   private readonly counters: ConnectionCounters | undefined
 
+  /** Bytes this connection counts in `counters.bufferedFrameBytes`. */
+  private bufferedHeld = 0
+  /** performance.now() when the unfinished inbound frame began. */
+  private frameStartMs: number | undefined
+  /** performance.now() since when queued frames could not be written (channel blocked or queue full). */
+  private stalledSinceMs: number | undefined
+
   private goodbyeReceived = false
   private lastRxMs = performance.now()
   private lastTxMs = performance.now()
@@ -114,7 +125,8 @@ export class FramedConnection implements Connection {
       this.resolveClosed = resolve
     })
     const { keepaliveIntervalMs, idleTimeoutMs } = init.options
-    const periods = [keepaliveIntervalMs, Math.ceil(idleTimeoutMs / 4)].filter((ms) => ms > 0)
+    const { frameTimeoutMs, sendStallTimeoutMs } = init.options
+    const periods = [keepaliveIntervalMs, Math.ceil(idleTimeoutMs / 4), Math.ceil(frameTimeoutMs / 4), Math.ceil(sendStallTimeoutMs / 4)].filter((ms) => ms > 0)
     if (periods.length > 0) {
       this.livenessTimer = setInterval(() => this.checkLiveness(), Math.min(...periods))
       this.livenessTimer.unref()
@@ -135,6 +147,11 @@ export class FramedConnection implements Connection {
     return this.queued
   }
 
+  /** performance.now() of the last bytes received. */
+  get lastReceivedMs(): number {
+    return this.lastRxMs
+  }
+
   /** A short label for logs. */
   get label(): string {
     return `#${this.serial} ${this.direction} ${shortPeerId(this.remoteId)}@${this.remoteAddr}`
@@ -151,6 +168,8 @@ export class FramedConnection implements Connection {
     const size = dataFrameBytes(frame.byteLength)
     if (this.queued + size > this.options.maxQueuedBytes) {
       this.full = true
+      this.stalledSinceMs ??= performance.now()
+      this.checkStall(performance.now())
       return false
     }
     const out = new Uint8Array(size)
@@ -227,8 +246,12 @@ export class FramedConnection implements Connection {
         return
       }
       this.lastTxMs = performance.now()
-      if (!ok) this.channelBlocked = true
+      if (!ok) {
+        this.channelBlocked = true
+        this.stalledSinceMs ??= this.lastTxMs
+      }
     }
+    if (!this.channelBlocked && !this.full) this.stalledSinceMs = undefined
     if (this.full && this.queued <= this.options.maxQueuedBytes / 2 && this.state === 'open') {
       this.full = false
       const handler = this.handler
@@ -270,7 +293,45 @@ export class FramedConnection implements Connection {
 
   private onChannelDrain(): void {
     this.channelBlocked = false
+    if (!this.full) this.stalledSinceMs = undefined
     this.flush()
+  }
+
+  /** A peer that has not taken our bytes for `sendStallTimeoutMs` is closed: it stopped reading. */
+  private checkStall(now: number): void {
+    const limit = this.options.sendStallTimeoutMs
+    if (limit <= 0 || this.stalledSinceMs === undefined || this.state !== 'open') return
+    if (now - this.stalledSinceMs < limit) return
+    this.fail(
+      'timeout',
+      new TransportError('ERR_SEND_STALLED', `peer took none of our ${this.queued} queued bytes for ${Math.round(now - this.stalledSinceMs)} ms (it stopped reading)`),
+    )
+  }
+
+  /** Accounts for the bytes held for an unfinished frame; enforces the global cap and the frame deadline. */
+  private trackFrame(now: number, heldBefore: number, framesDone: number): boolean {
+    const held = this.decoder.bufferedBytes
+    if (this.counters !== undefined) {
+      this.counters.bufferedFrameBytes += held - this.bufferedHeld
+      this.bufferedHeld = held
+    }
+    if (!this.decoder.inFrame) this.frameStartMs = undefined
+    else if (this.frameStartMs === undefined || framesDone > 0 || heldBefore === 0) this.frameStartMs = now
+    if (this.counters !== undefined && held > 0 && this.counters.bufferedFrameBytes > this.counters.maxBufferedFrameBytes) {
+      this.fail(
+        'protocol',
+        new TransportError('ERR_FRAME_MEMORY', `unfinished frames hold ${this.counters.bufferedFrameBytes} bytes across connections (limit ${this.counters.maxBufferedFrameBytes}); this one ${held}`),
+      )
+      return false
+    }
+    return this.checkFrameDeadline(now)
+  }
+
+  private checkFrameDeadline(now: number): boolean {
+    const limit = this.options.frameTimeoutMs
+    if (limit <= 0 || this.frameStartMs === undefined || now - this.frameStartMs < limit) return true
+    this.fail('protocol', new TransportError('ERR_FRAME_TIMEOUT', `a frame took more than ${limit} ms to arrive (${this.decoder.bufferedBytes} bytes so far)`))
+    return false
   }
 
   // ---- receive path ----
@@ -278,6 +339,7 @@ export class FramedConnection implements Connection {
   private onData(chunk: Uint8Array): void {
     if (this.state === 'closed') return
     this.lastRxMs = performance.now()
+    const heldBefore = this.decoder.bufferedBytes
     let frames
     try {
       frames = this.decoder.push(chunk)
@@ -286,6 +348,7 @@ export class FramedConnection implements Connection {
       this.fail('protocol', error)
       return
     }
+    if (!this.trackFrame(this.lastRxMs, heldBefore, frames.length)) return
     for (const frame of frames) {
       if ((this.state as State) === 'closed') return
       if (frame.kind === 'goodbye') this.onGoodbye()
@@ -356,6 +419,9 @@ export class FramedConnection implements Connection {
     if (this.state === 'closed') return
     const now = performance.now()
     const { idleTimeoutMs, keepaliveIntervalMs } = this.options
+    if (!this.checkFrameDeadline(now)) return
+    this.checkStall(now)
+    if ((this.state as State) === 'closed') return
     if (idleTimeoutMs > 0 && now - this.lastRxMs > idleTimeoutMs) {
       this.fail('timeout', new TransportError('ERR_IDLE_TIMEOUT', `nothing received for ${Math.round(now - this.lastRxMs)} ms`))
       return
@@ -431,6 +497,8 @@ export class FramedConnection implements Connection {
     this.closeInfo = info
     if (this.livenessTimer !== undefined) clearInterval(this.livenessTimer)
     if (this.closeTimer !== undefined) clearTimeout(this.closeTimer)
+    if (this.counters !== undefined) this.counters.bufferedFrameBytes -= this.bufferedHeld
+    this.bufferedHeld = 0
     this.queue = []
     this.queued = 0
     this.pendingRx = []

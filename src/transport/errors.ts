@@ -43,6 +43,12 @@ export type TransportErrorCode =
   | 'ERR_READ_OVERFLOW'
   /** The peer stayed over the per-connection inbound rate limit (see rate-limit.ts). */
   | 'ERR_RATE_LIMITED'
+  /** A frame did not arrive whole within `frameTimeoutMs` of its first byte. */
+  | 'ERR_FRAME_TIMEOUT'
+  /** Unfinished frames across all connections would hold more than `maxBufferedFrameBytes`. */
+  | 'ERR_FRAME_MEMORY'
+  /** The peer took none of our queued bytes for `sendStallTimeoutMs` (it stopped reading). */
+  | 'ERR_SEND_STALLED'
   /** The listener could not bind. */
   | 'ERR_LISTEN_FAILED'
 

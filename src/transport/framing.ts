@@ -75,9 +75,18 @@ export class FrameDecoder {
   readonly maxFrameBytes: number
   private readonly header = new Uint8Array(DATA_FRAME_HEADER_BYTES)
   private headerFill = 0
-  private payload: Uint8Array | undefined
+  /**
+   * The unfinished payload: its announced length and the pieces received so far. Memory
+   * held is what actually arrived, never what a header announced.
+   */
+  private payloadLength: number | undefined
+  private pieces: Uint8Array[] = []
   private payloadFill = 0
   private failed: TransportError | undefined
+  /** True while a frame has started but not finished (the connection's frame deadline runs). */
+  get inFrame(): boolean {
+    return this.headerFill > 0 || this.payloadLength !== undefined
+  }
 
   constructor(maxFrameBytes: number) {
     if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < 0 || maxFrameBytes > MAX_ENCODABLE_FRAME_BYTES) {
@@ -107,14 +116,21 @@ export class FrameDecoder {
     const end = chunk.byteLength
     let i = 0
     while (i < end) {
-      if (this.payload !== undefined) {
-        const n = Math.min(this.payload.byteLength - this.payloadFill, end - i)
-        this.payload.set(chunk.subarray(i, i + n), this.payloadFill)
+      if (this.payloadLength !== undefined) {
+        const n = Math.min(this.payloadLength - this.payloadFill, end - i)
+        this.pieces.push(chunk.slice(i, i + n))
         this.payloadFill += n
         i += n
-        if (this.payloadFill === this.payload.byteLength) {
-          out.push({ kind: 'data', payload: this.payload })
-          this.payload = undefined
+        if (this.payloadFill === this.payloadLength) {
+          const payload = new Uint8Array(this.payloadLength)
+          let offset = 0
+          for (const piece of this.pieces) {
+            payload.set(piece, offset)
+            offset += piece.byteLength
+          }
+          out.push({ kind: 'data', payload })
+          this.payloadLength = undefined
+          this.pieces = []
           this.payloadFill = 0
         }
         continue
@@ -151,7 +167,8 @@ export class FrameDecoder {
         out.push({ kind: 'data', payload: new Uint8Array(chunk.buffer, chunk.byteOffset + i, len) })
         i += len
       } else {
-        this.payload = new Uint8Array(len)
+        this.payloadLength = len
+        this.pieces = []
         this.payloadFill = 0
       }
     }

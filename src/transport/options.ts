@@ -37,6 +37,20 @@ export interface ConnectionOptions extends InboundRateLimitOptions {
    * @default 2_000
    */
   closeTimeoutMs: number
+  /**
+   * A frame must arrive whole within this long of its first byte; a peer that trickles
+   * one (e.g. a header announcing 1 MiB, then a byte now and then) is closed with
+   * `ERR_FRAME_TIMEOUT`. 0 disables. At 1 MiB frames the default asks for ~100 KiB/s.
+   * @default 10_000
+   */
+  frameTimeoutMs: number
+  /**
+   * A peer that takes none of our queued bytes for this long (the socket stays blocked,
+   * or the send queue stays full) stopped reading: it is closed with `ERR_SEND_STALLED`
+   * (reason `timeout`) and the protocol replaces it. 0 disables.
+   * @default 15_000
+   */
+  sendStallTimeoutMs: number
 }
 
 export interface TransportOptions extends ConnectionOptions {
@@ -63,6 +77,12 @@ export interface TransportOptions extends ConnectionOptions {
    * @default 2 × (connectTimeoutMs + handshakeTimeoutMs)
    */
   simultaneousDialWindowMs: number
+  /**
+   * Cap on bytes held for unfinished inbound frames across all connections. The
+   * connection whose bytes would pass it is closed with `ERR_FRAME_MEMORY`.
+   * @default 67_108_864 (64 MiB)
+   */
+  maxBufferedFrameBytes: number
 }
 
 /** Defaults of {@link ConnectionOptions}. */
@@ -72,6 +92,8 @@ export const DEFAULT_CONNECTION_OPTIONS: Readonly<ConnectionOptions> = Object.fr
   keepaliveIntervalMs: 10_000,
   idleTimeoutMs: 35_000,
   closeTimeoutMs: 2_000,
+  frameTimeoutMs: 10_000,
+  sendStallTimeoutMs: 15_000,
   ...DEFAULT_INBOUND_RATE_LIMITS,
 })
 
@@ -84,6 +106,7 @@ export const DEFAULT_TRANSPORT_OPTIONS: Readonly<Omit<TransportOptions, 'simulta
   maxPendingDials: 64,
   maxPendingInbound: 64,
   maxDialAddrs: 8,
+  maxBufferedFrameBytes: 67_108_864,
 })
 
 /** Merges overrides onto the defaults and validates; throws ConfigError. */
@@ -99,6 +122,9 @@ export function resolveTransportOptions(input: Partial<TransportOptions> = {}): 
     keepaliveIntervalMs: 0,
     idleTimeoutMs: 0,
     closeTimeoutMs: 1,
+    frameTimeoutMs: 0,
+    sendStallTimeoutMs: 0,
+    maxBufferedFrameBytes: 1,
     handshakeTimeoutMs: 1,
     connectTimeoutMs: 1,
     maxConnections: 1,

@@ -155,4 +155,11 @@ export interface TransportCounters {
   openConnections: number
   /** Inbound handshakes in progress now (at most `maxPendingInbound`). */
   pendingHandshakes: number
+  /** Bytes held now for unfinished inbound frames, all connections (at most `maxBufferedFrameBytes`). */
+  bufferedFrameBytes?: number
+  /**
+   * Connections from a node id that already had a live, working link from elsewhere
+   * (two processes with one key): each was detected, logged and counted; one link is kept.
+   */
+  duplicateIdentity?: number
 }

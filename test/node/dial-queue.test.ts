@@ -18,8 +18,8 @@ const settle = () => new Promise((resolve) => setImmediate(resolve))
 describe('DialQueue', () => {
   it('runs at most maxConcurrent dials; the rest start in order as slots free up', async () => {
     const dials = controlledDials()
-    const queue = new DialQueue(2, dials.run)
-    for (const peer of ['a', 'b', 'c', 'd', 'e']) queue.enqueue(peer)
+    const queue = new DialQueue(2)
+    for (const peer of ['a', 'b', 'c', 'd', 'e']) queue.enqueue(peer, () => dials.run(peer))
     expect(dials.started).toEqual(['a', 'b'])
     expect(queue.active).toBe(2)
     expect(queue.queued).toBe(3)
@@ -35,11 +35,11 @@ describe('DialQueue', () => {
 
   it('a waiting peer is queued once, and a cancelled one never starts', async () => {
     const dials = controlledDials()
-    const queue = new DialQueue(1, dials.run)
-    queue.enqueue('a')
-    queue.enqueue('b')
-    queue.enqueue('b')
-    queue.enqueue('c')
+    const queue = new DialQueue(1)
+    queue.enqueue('a', () => dials.run('a'))
+    queue.enqueue('b', () => dials.run('b'))
+    queue.enqueue('b', () => dials.run('b'))
+    queue.enqueue('c', () => dials.run('c'))
     expect(queue.queued).toBe(2)
     queue.cancel('b')
     dials.pending.get('a')?.resolve()

@@ -38,8 +38,14 @@ export function validAddrs(addrs: readonly string[]): string[] {
   return out
 }
 
+/** Where a peer's addresses came from: the user's own (bootstrap, ticket, mDNS, addPeer) or a neighbor. */
+export type AddressSource = { readonly learned: false } | { readonly learned: true; readonly informant: string }
+
+const LOCAL: AddressSource = Object.freeze({ learned: false })
+
 export class AddressBook {
   private readonly entries = new Map<string, string[]>()
+  private readonly sources = new Map<string, AddressSource>()
 
   constructor(private readonly maxPeers = 4_096) {}
 
@@ -51,12 +57,29 @@ export class AddressBook {
     return this.entries.get(peer) ?? []
   }
 
+  /** Where `peer`'s addresses came from (local if unknown). */
+  source(peer: string): AddressSource {
+    return this.sources.get(peer) ?? LOCAL
+  }
+
   /** Records `addrs` for `peer` (valid ones only); an empty list changes nothing. */
-  set(peer: string, addrs: readonly string[]): void {
+  set(peer: string, addrs: readonly string[], source: AddressSource = LOCAL): void {
     const valid = validAddrs(addrs)
     if (valid.length === 0) return
     this.entries.delete(peer)
     this.entries.set(peer, valid)
-    if (this.entries.size > this.maxPeers) this.entries.delete(this.entries.keys().next().value as string)
+    this.sources.delete(peer)
+    if (source.learned) this.sources.set(peer, source)
+    if (this.entries.size > this.maxPeers) {
+      const oldest = this.entries.keys().next().value as string
+      this.entries.delete(oldest)
+      this.sources.delete(oldest)
+    }
+  }
+
+  /** Forgets `peer`'s addresses. */
+  delete(peer: string): void {
+    this.entries.delete(peer)
+    this.sources.delete(peer)
   }
 }

@@ -13,17 +13,11 @@ export const DEFAULT_MAX_CONCURRENT_DIALS = 16
 
 export class DialQueue {
   private inFlight = 0
-  /** Peers waiting for a dial slot, oldest first; each at most once. */
-  private readonly waiting = new Set<PeerId>()
+  /** Peers waiting for a dial slot -> how to dial them, oldest first; each at most once. */
+  private readonly waiting = new Map<PeerId, () => Promise<unknown>>()
 
-  /**
-   * @param maxConcurrent dials in flight at once
-   * @param run starts the dial of `peer`; the returned promise settles when it ends
-   */
-  constructor(
-    private readonly maxConcurrent: number,
-    private readonly run: (peer: PeerId) => Promise<unknown>,
-  ) {}
+  /** @param maxConcurrent dials in flight at once */
+  constructor(private readonly maxConcurrent: number) {}
 
   /** Dials in flight now. */
   get active(): number {
@@ -35,10 +29,13 @@ export class DialQueue {
     return this.waiting.size
   }
 
-  /** Dials `peer` now if a slot is free, else when one frees up. */
-  enqueue(peer: PeerId): void {
-    if (this.inFlight < this.maxConcurrent) this.start(peer)
-    else this.waiting.add(peer)
+  /**
+   * Runs `dial` (the dial of `peer`; its promise settles when the dial ends) now if a
+   * slot is free, else when one frees up. A peer already waiting keeps its place.
+   */
+  enqueue(peer: PeerId, dial: () => Promise<unknown>): void {
+    if (this.inFlight < this.maxConcurrent) this.start(dial)
+    else if (!this.waiting.has(peer)) this.waiting.set(peer, dial)
   }
 
   /** Drops a waiting dial (its entries were dropped, or the node stops). */
@@ -46,20 +43,20 @@ export class DialQueue {
     this.waiting.delete(peer)
   }
 
-  private start(peer: PeerId): void {
+  private start(dial: () => Promise<unknown>): void {
     this.inFlight++
     const done = (): void => {
       this.inFlight--
       this.next()
     }
-    this.run(peer).then(done, done)
+    dial().then(done, done)
   }
 
   private next(): void {
-    for (const peer of this.waiting) {
+    for (const [peer, dial] of this.waiting) {
       if (this.inFlight >= this.maxConcurrent) return
       this.waiting.delete(peer)
-      this.start(peer)
+      this.start(dial)
     }
   }
 }

@@ -3,9 +3,13 @@
  * Ed25519 signature, so a forged or tampered message is recognised and dropped.
  *
  * Layout (what the protocol core carries as GOSSIP content):
- *   version (1 byte, = 1) | author public key (32) | nonce (8) | payload (n) | signature (64)
- * The signature covers a domain tag, the topic id, the author, the nonce and the
- * payload, so a message cannot be replayed into another topic. The message id is
+ *   version (1 byte, = 2) | author public key (32) | timestamp (8) | nonce (8) | payload (n) | signature (64)
+ * The timestamp is the author's wall clock (ms since the Unix epoch, unsigned 64-bit
+ * big-endian); receivers accept it only within a window around their own clock (see
+ * {@link ReplayGuard}), so an old genuine message cannot be replayed once its id is no
+ * longer remembered. The signature covers a domain tag, the topic id, the author, the
+ * timestamp, the nonce and the payload, so a message cannot be replayed into another
+ * topic nor re-dated. (Version 1 had no timestamp and is refused.) The message id is
  * SHA-256 of the whole envelope, so receivers can check that an id names exactly this
  * content (no id poisoning) and two broadcasts of the same bytes get different ids.
  *
@@ -15,14 +19,17 @@
 import { createHash, createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto'
 import { HearsayError } from '../../errors.js'
 
-export const ENVELOPE_VERSION = 1
+export const ENVELOPE_VERSION = 2
 const AUTHOR_BYTES = 32
+const TIMESTAMP_BYTES = 8
 const NONCE_BYTES = 8
 const SIGNATURE_BYTES = 64
-const HEADER_BYTES = 1 + AUTHOR_BYTES + NONCE_BYTES
+const TIMESTAMP_OFFSET = 1 + AUTHOR_BYTES
+const NONCE_OFFSET = TIMESTAMP_OFFSET + TIMESTAMP_BYTES
+const HEADER_BYTES = NONCE_OFFSET + NONCE_BYTES
 /** Bytes an envelope adds to its payload. */
 export const ENVELOPE_OVERHEAD_BYTES = HEADER_BYTES + SIGNATURE_BYTES
-const DOMAIN = new TextEncoder().encode('hearsay-broadcast-v1')
+const DOMAIN = new TextEncoder().encode('hearsay-broadcast-v2')
 /** Cap on cached author public keys (oldest dropped first). */
 export const MAX_CACHED_AUTHOR_KEYS = 4_096
 
@@ -30,6 +37,17 @@ export interface OpenedEnvelope {
   /** Author node id (64 hex). */
   readonly author: string
   readonly payload: Uint8Array
+}
+
+/** The signed timestamp of an envelope (ms since the epoch), or undefined if it has none (malformed or another version). */
+export function envelopeTimestamp(envelope: Uint8Array): number | undefined {
+  if (envelope.length < ENVELOPE_OVERHEAD_BYTES || envelope[0] !== ENVELOPE_VERSION) return undefined
+  return Number(new DataView(envelope.buffer, envelope.byteOffset, envelope.byteLength).getBigUint64(TIMESTAMP_OFFSET))
+}
+
+/** The author id (64 hex) an envelope names, unchecked. */
+export function envelopeAuthor(envelope: Uint8Array): string {
+  return hex(envelope.subarray(1, 1 + AUTHOR_BYTES))
 }
 
 function base64url(bytes: Uint8Array): string {
@@ -62,12 +80,13 @@ export class EnvelopeSigner {
     })
   }
 
-  /** Wraps `payload` for `topic`; returns the envelope and its id. */
-  seal(topic: string, payload: Uint8Array): { envelope: Uint8Array; id: string } {
+  /** Wraps `payload` for `topic`, dated `timestampMs` (default now); returns the envelope and its id. */
+  seal(topic: string, payload: Uint8Array, timestampMs: number = Date.now()): { envelope: Uint8Array; id: string } {
     const envelope = new Uint8Array(ENVELOPE_OVERHEAD_BYTES + payload.length)
     envelope[0] = ENVELOPE_VERSION
     envelope.set(this.publicKey, 1)
-    envelope.set(randomBytes(NONCE_BYTES), 1 + AUTHOR_BYTES)
+    new DataView(envelope.buffer).setBigUint64(TIMESTAMP_OFFSET, BigInt(Math.max(0, Math.floor(timestampMs))))
+    envelope.set(randomBytes(NONCE_BYTES), NONCE_OFFSET)
     envelope.set(payload, HEADER_BYTES)
     const header = envelope.subarray(0, HEADER_BYTES)
     const signature = sign(null, signedBytes(topic, header, payload), this.privateKey)

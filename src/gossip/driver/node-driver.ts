@@ -5,10 +5,15 @@
  * schedule → the timer heap; disconnect → graceful close once nothing is queued;
  * peerData → the address book) and IO to core events (frames → decoded messages;
  * connection failures and failed dials → `peerDisconnected`; timers → `timer`).
- * No protocol decision lives here. Two checks happen before the core sees a message:
- * the wire decoder's limits, and for GOSSIP the envelope check (the id is the hash of
- * the content and the author's signature is valid); a peer that sends bytes failing
- * either is disconnected, and the message is dropped and counted.
+ * No protocol decision lives here. Checks before the core sees a message: the wire
+ * decoder's limits; for GOSSIP the acceptance window of its signed timestamp
+ * (replay-guard.ts), the sender's budget of signature checks (taken before any check),
+ * and the envelope check (the id is the hash of the content and the author's signature
+ * is valid); a peer that sends bytes failing the decoder or the envelope check is
+ * disconnected, and the message is dropped and counted. On the way out to the
+ * application the replay guard delivers each id at most once. Peer data learned from
+ * neighbors passes the address policy and dials to such peers the dial budget
+ * (dial-guard.ts).
  */
 import { logger, type Logger } from '@libp2p/logger'
 import type { ProtocolConfig } from '../proto/config.js'
@@ -20,10 +25,14 @@ import type { Plumtree } from '../proto/plumtree.js'
 import type { PeerId, TopicId } from '../proto/types.js'
 import type { CloseInfo, Connection, Transport } from '../../transport/types.js'
 import { decodeFrame, encodeFrames, WireError, type WireEntry, type WireLimits } from '../wire.js'
+import { TokenBucket } from '../../transport/rate-limit.js'
 import { AddressBook, decodeAddrs } from './address-book.js'
 import type { Clock } from './clock.js'
 import { DEFAULT_MAX_CONCURRENT_DIALS, DialQueue } from './dial-queue.js'
-import { EnvelopeVerifier, openVerified } from './envelope.js'
+import { DialGuard, listensOnLoopback, type DialGuardOptions } from './dial-guard.js'
+import { EnvelopeVerifier, envelopeAuthor, envelopeId, envelopeTimestamp, openVerified } from './envelope.js'
+import { ReplayGuard, type ReplayGuardOptions } from './replay-guard.js'
+import { DEFAULT_VERIFY_BUDGET, type VerifyBudgetOptions } from './verify-budget.js'
 import { TimerHeap } from './timer-heap.js'
 
 /** Cap on wire entries queued for one peer while it is being dialed. */
@@ -59,6 +68,44 @@ export interface DriverStats {
   dialsFailed: number
   /** Links closed because no topic used them for `unusedLinkTimeoutMs` (e.g. a peer that never joins a topic). */
   unusedLinksClosed: number
+  /** GOSSIP dropped because its signed timestamp is outside the acceptance window (before any signature check). */
+  staleDropped: number
+  /** Messages not delivered again: their id was delivered within the replay window. */
+  replaysSuppressed: number
+  /** Messages not delivered because the replay guard was full (it fails closed). */
+  deliveryRefused: number
+  /** GOSSIP dropped, before any signature check, because its sender was over its verification budget. */
+  verifyBudgetDropped: number
+  /** Peers disconnected for staying over their verification budget past the grace. */
+  verifyBudgetDisconnects: number
+  /** Network-learned addresses refused by the address policy (host names, unspecified, multicast, ...). */
+  learnedAddrsRefused: number
+  /** Dials to network-learned peers deferred by the dial budget. */
+  dialsDeferred: number
+  /** Dials to network-learned peers refused (budget, in-flight cap, addresses backing off). */
+  dialsRefused: number
+  /** Network-learned peers forgotten after repeated failed dials. */
+  learnedPeersForgotten: number
+  /** Neighbors disconnected for naming too many undialable peers. */
+  badInformantsDropped: number
+  /**
+   * Genuine messages signed with this node's own key that this node never sent: another
+   * process uses the same key (each copy then misses messages). Logged as an error.
+   */
+  ownKeyInUseElsewhere: number
+}
+
+/** Ids of our own broadcasts remembered to tell them from another process's (same key). */
+export const MAX_OWN_IDS = 20_000
+/** How long our own broadcast ids are remembered (the replay window). */
+const OWN_ID_RETENTION_MS = 90_000
+
+interface PeerBudget {
+  /** Admits signature checks at the budget. */
+  readonly bucket: TokenBucket
+  /** Twice the rate, the same burst: running it dry for the grace disconnects. */
+  readonly hard: TokenBucket
+  overSinceMs: number | undefined
 }
 
 /** Default for {@link NodeDriverInit.unusedLinkTimeoutMs}: a peer has 30 s to use a link. */
@@ -78,6 +125,14 @@ export interface NodeDriverInit {
    * peer that never joins a topic cannot hold a connection slot. Default 30 s.
    */
   readonly unusedLinkTimeoutMs?: number
+  /** Dial budget and address policy for network-learned peers (see dial-guard.ts). */
+  readonly dialGuard?: Partial<DialGuardOptions>
+  /** Replay window and delivered-id caps (see replay-guard.ts). */
+  readonly replayGuard?: Partial<ReplayGuardOptions>
+  /** Per-peer signature-check budget. */
+  readonly verifyBudget?: Partial<VerifyBudgetOptions>
+  /** Wall clock for envelope timestamps (default Date.now). */
+  readonly wallClock?: () => number
 }
 
 interface PendingDial {
@@ -96,6 +151,17 @@ export class NodeDriver {
     dialQueueFull: 0,
     dialsFailed: 0,
     unusedLinksClosed: 0,
+    staleDropped: 0,
+    replaysSuppressed: 0,
+    deliveryRefused: 0,
+    verifyBudgetDropped: 0,
+    verifyBudgetDisconnects: 0,
+    learnedAddrsRefused: 0,
+    dialsDeferred: 0,
+    dialsRefused: 0,
+    learnedPeersForgotten: 0,
+    badInformantsDropped: 0,
+    ownKeyInUseElsewhere: 0,
   }
 
   private readonly state: ProtocolState
@@ -114,7 +180,19 @@ export class NodeDriver {
   private stopped = false
   private flushScheduled = false
   /** Dials in flight are bounded; the rest wait (see DialQueue). */
-  private readonly dialQueue = new DialQueue(DEFAULT_MAX_CONCURRENT_DIALS, (peer) => this.dialNow(peer))
+  private readonly dialQueue = new DialQueue(DEFAULT_MAX_CONCURRENT_DIALS)
+  private readonly dialGuard: DialGuard
+  private readonly replayGuard: ReplayGuard
+  private readonly verifyBudget: VerifyBudgetOptions
+  private readonly budgets = new WeakMap<Connection, PeerBudget>()
+  private readonly wallClock: () => number
+  /** The neighbor whose message the core is handling (the informant of any peer data it yields). */
+  private informant: PeerId | undefined
+  /** Our own broadcast ids -> when they may be forgotten (wall clock). */
+  private readonly ownIds = new Map<string, number>()
+  private lastKeyWarningMs = -Infinity
+  /** Timers of dials waiting for their budget. */
+  private readonly dialWaits = new Map<PeerId, unknown>()
 
   constructor(private readonly init: NodeDriverInit) {
     this.state = init.state
@@ -122,6 +200,10 @@ export class NodeDriver {
     this.clock = init.clock
     this.log = init.log ?? logger('hearsay:node')
     this.timers = new TimerHeap(this.clock, (timers) => this.onTimers(timers))
+    this.dialGuard = new DialGuard(init.dialGuard, this.clock.now())
+    this.replayGuard = new ReplayGuard(init.replayGuard)
+    this.verifyBudget = { ...DEFAULT_VERIFY_BUDGET, ...init.verifyBudget }
+    this.wallClock = init.wallClock ?? Date.now
     this.transport.onConnection((conn) => this.attach(conn))
   }
 
@@ -131,6 +213,14 @@ export class NodeDriver {
 
   /** Runs a command through the core (throws the core's caller errors). */
   command(topic: TopicId, command: TopicCommand): void {
+    if (command.type === 'broadcast' && command.id !== undefined) {
+      const now = this.wallClock()
+      this.ownIds.set(command.id, now + OWN_ID_RETENTION_MS)
+      for (const [id, until] of this.ownIds) {
+        if (until > now && this.ownIds.size <= MAX_OWN_IDS) break
+        this.ownIds.delete(id)
+      }
+    }
     this.run({ type: 'command', topic, command })
   }
 
@@ -145,6 +235,8 @@ export class NodeDriver {
     this.timers.stop()
     for (const handle of this.unusedChecks.values()) this.clock.clearTimer(handle)
     this.unusedChecks.clear()
+    for (const handle of this.dialWaits.values()) this.clock.clearTimer(handle)
+    this.dialWaits.clear()
     this.outgoing.clear()
     this.dials.clear()
   }
@@ -193,7 +285,7 @@ export class NodeDriver {
           this.emit(action.topic, action.event)
           break
         case 'peerData':
-          this.addressBook.set(action.peer, decodeAddrs(action.data))
+          this.learnPeerData(action.peer, action.data)
           break
         case 'disconnect':
           this.closing.add(action.peer)
@@ -244,6 +336,13 @@ export class NodeDriver {
     }
     // The envelope was verified when the GOSSIP arrived; open it without checks.
     const opened = openVerified(event.content)
+    const verdict = this.replayGuard.admit(event.id, opened.author, this.wallClock())
+    if (verdict !== 'deliver') {
+      if (verdict === 'duplicate') this.stats.replaysSuppressed++
+      else this.stats.deliveryRefused++
+      this.log('not delivering %s: %s', event.id.slice(0, 8), verdict === 'duplicate' ? 'delivered before (replay)' : 'replay guard full')
+      return
+    }
     this.init.onTopicEvent(topic, {
       type: 'received',
       message: {
@@ -312,13 +411,32 @@ export class NodeDriver {
     }
     const now = this.clock.now()
     const from = conn.remoteId
+    const wallNow = this.wallClock()
     for (const { topic, message } of entries) {
-      if (message.type === 'gossip' && !this.checkEnvelope(topic, message)) {
-        this.stats.forgedDropped++
-        this.dropPeer(conn, `forged or tampered message ${message.id.slice(0, 8)}`)
-        break
+      if (message.type === 'gossip') {
+        const ts = envelopeTimestamp(message.content)
+        if (ts !== undefined && !this.replayGuard.inWindow(ts, wallNow)) {
+          this.stats.staleDropped++
+          continue
+        }
+        if (!this.verifiedIds.has(message.id)) {
+          const verdict = this.spendVerification(conn, now)
+          if (verdict === 'drop') continue
+          if (verdict === 'disconnect') break
+        }
+        if (!this.checkEnvelope(topic, message)) {
+          this.stats.forgedDropped++
+          this.dropPeer(conn, `forged or tampered message ${message.id.slice(0, 8)}`)
+          break
+        }
       }
-      this.perform(this.state.handle({ type: 'message', from, topic, message }, now))
+      this.informant = from
+      try {
+        this.perform(this.state.handle({ type: 'message', from, topic, message }, now))
+      } finally {
+        this.informant = undefined
+      }
+      if (!conn.isOpen) break
     }
     this.flushSoon()
   }
@@ -343,6 +461,8 @@ export class NodeDriver {
    */
   private checkEnvelope(topic: TopicId, message: GossipMessage): boolean {
     let author = this.verifiedIds.get(message.id)
+    // A known id skips the signature check, but only for the very bytes that were verified.
+    if (author !== undefined && (envelopeId(message.content) !== message.id || envelopeAuthor(message.content) !== author)) author = undefined
     if (author === undefined) {
       const opened = this.verifier.open(topic, message.id, message.content)
       if (typeof opened === 'string') {
@@ -353,11 +473,91 @@ export class NodeDriver {
       this.verifiedIds.set(message.id, author)
       if (this.verifiedIds.size > MAX_VERIFIED_IDS) this.verifiedIds.delete(this.verifiedIds.keys().next().value as string)
     }
+    if (author === this.transport.localId && !this.ownIds.has(message.id)) this.noteOwnKeyElsewhere(message.id)
     if (author !== message.origin) {
       this.log('refused message %s: origin %s is not its author', message.id.slice(0, 8), message.origin.slice(0, 8))
       return false
     }
     return true
+  }
+
+  /**
+   * Takes one signature check from `conn`'s budget. Over budget the message is dropped
+   * (counted) before any check; still over budget `verifyGraceMs` after the first drop of
+   * the episode, the peer is disconnected. The episode ends once the bucket is half full.
+   */
+  private spendVerification(conn: Connection, now: number): 'ok' | 'drop' | 'disconnect' {
+    const o = this.verifyBudget
+    if (o.verifiesPerSecond <= 0) return 'ok'
+    let budget = this.budgets.get(conn)
+    if (budget === undefined) {
+      const burst = Math.max(1, o.verifyBurst)
+      budget = { bucket: new TokenBucket(o.verifiesPerSecond, burst, now), hard: new TokenBucket(2 * o.verifiesPerSecond, burst, now), overSinceMs: undefined }
+      this.budgets.set(conn, budget)
+    }
+    const { bucket, hard } = budget
+    bucket.refill(now)
+    hard.refill(now)
+    if (hard.has(1)) {
+      hard.take(1)
+      if (budget.overSinceMs !== undefined && hard.halfFull) budget.overSinceMs = undefined
+    } else {
+      budget.overSinceMs ??= now
+    }
+    if (bucket.has(1)) {
+      bucket.take(1)
+      return 'ok'
+    }
+    this.stats.verifyBudgetDropped++
+    if (budget.overSinceMs === undefined || now - budget.overSinceMs < o.verifyGraceMs) return 'drop'
+    this.stats.verifyBudgetDisconnects++
+    this.dropPeer(conn, `over twice the verification budget (${o.verifiesPerSecond} signature checks/s) for ${Math.round(now - budget.overSinceMs)} ms`)
+    return 'disconnect'
+  }
+
+  /** Address data from the core: the user's own (no informant) or learned from a neighbor (checked by the address policy). */
+  private learnPeerData(peer: PeerId, data: Uint8Array): void {
+    const addrs = decodeAddrs(data)
+    const informant = this.informant
+    if (informant === undefined) {
+      this.addressBook.set(peer, addrs)
+      return
+    }
+    if (this.dialGuard.isBanned(informant, this.clock.now())) {
+      this.stats.learnedAddrsRefused += addrs.length
+      return
+    }
+    // A neighbor does not get to redirect a peer the user told us about.
+    if (!this.addressBook.source(peer).learned && this.addressBook.get(peer).length > 0) return
+    const before = this.dialGuard.stats.learnedAddrsRefused
+    const allowed = this.dialGuard.filter(addrs, listensOnLoopback(this.transport.listenAddrs))
+    this.stats.learnedAddrsRefused += this.dialGuard.stats.learnedAddrsRefused - before
+    if (allowed.length === 0) {
+      if (data.length > 0) this.strikeInformant(informant, `named ${peer.slice(0, 8)} with no dialable address`)
+      return
+    }
+    this.addressBook.set(peer, allowed, { learned: true, informant })
+  }
+
+  /** Counts an undialable peer against the neighbor that named it; past the limit, disconnects it. */
+  private strikeInformant(informant: PeerId, why: string): void {
+    if (!this.dialGuard.strike(informant, this.clock.now())) return
+    const conn = this.transport.getConnection(informant)
+    if (conn === undefined) return
+    this.stats.badInformantsDropped++
+    const reason = `named too many undialable peers (${this.dialGuard.options.informantStrikeLimit} within ${this.dialGuard.options.strikeWindowMs} ms; last: ${why})`
+    // Not from inside the core's actions: disconnect once the current work is done.
+    queueMicrotask(() => {
+      if (!this.stopped && conn.isOpen) this.dropPeer(conn, reason)
+    })
+  }
+
+  private noteOwnKeyElsewhere(id: string): void {
+    this.stats.ownKeyInUseElsewhere++
+    const now = this.clock.now()
+    if (now - this.lastKeyWarningMs < 60_000) return
+    this.lastKeyWarningMs = now
+    this.log.error('message %s is signed with this node\'s key but was not sent by this process: the key is in use elsewhere', id.slice(0, 8))
   }
 
   /** Closes a misbehaving peer's connection and tells the core the link failed. */
@@ -399,26 +599,62 @@ export class NodeDriver {
     }
   }
 
-  private startDial(peer: PeerId): void {
-    if (this.addressBook.get(peer).length === 0) {
+  private startDial(peer: PeerId, waited = false): void {
+    const addrs = this.addressBook.get(peer)
+    if (addrs.length === 0) {
       queueMicrotask(() => this.failDial(peer, 'no known address'))
       return
     }
-    this.dialQueue.enqueue(peer)
+    const source = this.addressBook.source(peer)
+    if (!source.learned || this.transport.getConnection(peer) !== undefined) {
+      this.dialQueue.enqueue(peer, () =>
+        this.dialIfStillNeeded(peer, addrs).then(
+          (conn) => conn !== undefined && this.finishDial(peer, conn),
+          (err: unknown) => this.failDial(peer, err instanceof Error ? err.message : String(err)),
+        ),
+      )
+      return
+    }
+    const decision = this.dialGuard.decide(source.informant, addrs, this.clock.now(), waited)
+    if (decision.kind === 'refuse') {
+      this.stats.dialsRefused++
+      queueMicrotask(() => this.failDial(peer, `dial budget: ${decision.reason}`))
+      return
+    }
+    if (decision.kind === 'wait') {
+      this.stats.dialsDeferred++
+      const handle = this.clock.setTimer(() => {
+        this.dialWaits.delete(peer)
+        if (!this.stopped && this.dials.has(peer)) this.startDial(peer, true)
+      }, Math.ceil(decision.waitMs))
+      this.dialWaits.set(peer, handle)
+      return
+    }
+    const informant = source.informant
+    this.dialQueue.enqueue(peer, () => this.dialIfStillNeeded(peer, decision.addrs).then(
+      (conn) => {
+        // Not dialed after all (connected meanwhile, or stopping): the slot is still freed.
+        this.dialGuard.settled(peer, decision.addrs, true, this.clock.now())
+        if (conn !== undefined) this.finishDial(peer, conn)
+      },
+      (err: unknown) => {
+        if (this.dialGuard.settled(peer, decision.addrs, false, this.clock.now())) {
+          this.stats.learnedPeersForgotten++
+          this.addressBook.delete(peer)
+        }
+        this.strikeInformant(informant, `dial to ${peer.slice(0, 8)} failed`)
+        this.failDial(peer, err instanceof Error ? err.message : String(err))
+      },
+    ))
   }
 
-  /** Runs the dial of `peer` (its turn in the dial queue came); settles when it ends. */
-  private dialNow(peer: PeerId): Promise<void> {
-    if (this.stopped || !this.dials.has(peer)) return Promise.resolve()
-    const addrs = this.addressBook.get(peer)
-    if (addrs.length === 0) {
-      this.failDial(peer, 'no known address')
-      return Promise.resolve()
-    }
-    return this.transport.dial(peer, addrs).then(
-      (conn) => this.finishDial(peer, conn),
-      (err: unknown) => this.failDial(peer, err instanceof Error ? err.message : String(err)),
-    )
+  /**
+   * Dials `peer` when its turn in the dial queue comes, unless that dial is no longer
+   * wanted (the node stopped, or the peer connected to us meanwhile): then undefined.
+   */
+  private dialIfStillNeeded(peer: PeerId, addrs: Parameters<Transport['dial']>[1]): Promise<Connection | undefined> {
+    if (this.stopped || !this.dials.has(peer)) return Promise.resolve(undefined)
+    return this.transport.dial(peer, addrs)
   }
 
   private finishDial(peer: PeerId, conn: Connection): void {
