@@ -9,7 +9,7 @@
  *
  * Joining: a node joining through a ticket says how many peers it tries; if none
  * answers within `joinTimeoutMs` it says so and suggests a fresh ticket, and keeps
- * retrying (the topic re-joins its bootstrap peers on its own), or exits with
+ * retrying (the topic re-joins its bootstrap peers every repair tick, 5 s), or exits with
  * {@link EXIT_JOIN_FAILED} when asked to (`--exit-on-fail`, or stdin not a terminal).
  * Lines typed while there is no neighbor are queued (at most {@link MAX_QUEUED_LINES})
  * and sent once one is up. Its own ticket is printed only once it has a neighbor: before

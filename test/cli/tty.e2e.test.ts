@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { parseTicket } from '../../src/index.js'
 import { CliProcess } from './process.js'
 import { TtySession, ttyUnavailableReason } from './tty.js'
 
@@ -137,9 +138,11 @@ describe.skipIf(unavailable !== undefined)(`the chat in a terminal${skipNote}`, 
     await alice.waitFor((s) => s.text().includes(`bob#${idOf(bob2).slice(0, 4)}: second bob here`), 10_000, 'second bob with suffix')
   })
 
-  it('a dead ticket: progress, then the failure notice within the join timeout, lines queued, still running', async () => {
-    const alice = piped(['open', '--json', ...common])
+  it('a dead ticket: progress, the failure notice within the join timeout, lines queued; it keeps retrying and sends them once the peer is back', async () => {
+    const keyFile = join(stateDir, 'alice.key')
+    const alice = piped(['open', '--json', '--key-file', keyFile, ...common])
     const ticket = await ticketOf(alice)
+    const port = parseTicket(ticket).peers[0]?.addrs[0]?.split(':')[1] ?? ''
     alice.kill()
     await alice.exited
     const bob = tty(['join', ticket, '--name', 'bob', '--join-timeout', '2000', ...common])
@@ -154,6 +157,11 @@ describe.skipIf(unavailable !== undefined)(`the chat in a terminal${skipNote}`, 
     await bob.waitFor((s) => s.text().includes('line queued (1 waiting)'), 5_000, 'the queued notice')
     expect(bob.exitCode()).toBeUndefined()
     expect(bob.text()).not.toMatch(/hearsay1/) // no ticket naming only itself
+
+    // The same peer (identity and address) comes back: bob's retries reach it.
+    const back = piped(['open', '--json', '--topic', parseTicket(ticket).topic, '--key-file', keyFile, '--no-mdns', '--listen', `127.0.0.1:${port}`, '--state-dir', stateDir])
+    await back.waitFor((p) => texts(p).includes('anyone?'), 20_000, 'the queued line at the returned peer')
+    await bob.waitFor((s) => s.text().includes('-- sent 1 queued line') && /hearsay1/.test(s.text()), 5_000, 'the sent notice and a ticket')
   })
 })
 
