@@ -43,6 +43,7 @@ describe('bad local input', () => {
     const result = await runCli(['open', ...common, '--key-file', join(dir, 'missing-dir', 'node.key')])
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(/cannot write key file \(ENOENT/)
+    expect(result.stderr).toMatch(/directory does not exist: create it first \(mkdir -p/)
   })
 
   it('a corrupt key file exits 1 and is left alone', async () => {
@@ -52,6 +53,13 @@ describe('bad local input', () => {
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(/not a hearsay key file/)
     expect(readFileSync(path, 'utf8')).toBe('not a key\n')
+  })
+
+  it('an address that is not this machine\'s exits 1 saying what to use instead', async () => {
+    const result = await runCli(['open', '--no-mdns', '--listen', '192.0.2.1:0', '--state-dir', stateDir])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/EADDRNOTAVAIL/)
+    expect(result.stderr).toMatch(/use one of its addresses, or `--listen 0\.0\.0\.0:0`/)
   })
 
   it.each([
