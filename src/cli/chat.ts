@@ -19,7 +19,8 @@
  * keeps (at most HISTORY_MAX_MESSAGES, HISTORY_MAX_AGE_MS old) and waits up to
  * `historyWaitMs` for them, holding live messages meanwhile; then prints the history
  * oldest first, marked, then the held live messages in arrival order. A message already
- * shown (by id) is never shown again.
+ * shown (by id) is never shown again. Each author's lines are shown in the order written
+ * (order.ts).
  */
 import type { NodeAddr } from '../index.js'
 import { createNode, encodeTicket, type GossipEvent, type Node, type Topic } from '../index.js'
@@ -37,6 +38,7 @@ import {
   type HistoryEntry,
 } from './chat-protocol.js'
 import { NameBook } from './names.js'
+import { AuthorOrder } from './order.js'
 import type { Output } from './output.js'
 import type { Screen } from './screen.js'
 import { removeStateFile, writeStateFile } from './state-file.js'
@@ -109,6 +111,7 @@ interface Received {
   readonly author: string
   readonly text: string
   readonly atMs: number
+  readonly seq: number | undefined
 }
 
 class ChatSession {
@@ -130,6 +133,10 @@ class ChatSession {
   /** While the history is awaited: from whom, what came, live messages held. */
   private history: { peer: string; entries: HistoryEntry[]; held: Received[] } | undefined
   private readonly answered = new Map<string, number>()
+  /** Sequence number of this chat's last line. */
+  private seq = 0
+  /** Each author's lines in the order written (held briefly across a gap). */
+  private readonly order = new AuthorOrder<Received>((r) => this.arrived(r))
 
   constructor(
     private readonly node: Node,
@@ -269,8 +276,9 @@ class ChatSession {
 
   private async broadcastChat(text: string): Promise<boolean> {
     try {
-      const id = await this.topic.broadcast(encodeChat({ type: 'chat', text }))
-      this.remember(id, this.node.id, text, Date.now())
+      const seq = ++this.seq
+      const id = await this.topic.broadcast(encodeChat({ type: 'chat', text, seq }))
+      this.remember(id, this.node.id, text, Date.now(), seq)
       return true
     } catch (err) {
       this.options.output.print({ event: 'info', text: `message not sent: ${(err as Error).message}` })
@@ -382,13 +390,8 @@ class ChatSession {
       }
       case 'chat': {
         if (this.shown.has(event.id)) return
-        const received: Received = { id: event.id, author: event.author, text: cleanText(message.text), atMs: Date.now() }
-        this.remember(event.id, event.author, received.text, received.atMs)
-        if (this.history !== undefined) {
-          if (this.history.held.length < MAX_HELD_MESSAGES) this.history.held.push(received)
-          return
-        }
-        this.show(received, false)
+        const received: Received = { id: event.id, author: event.author, text: cleanText(message.text), atMs: Date.now(), seq: message.seq }
+        this.order.push(event.author, message.seq, received)
         return
       }
       case 'history-request':
@@ -403,6 +406,17 @@ class ChatSession {
         return
       }
     }
+  }
+
+  /** A chat line, in its author's order: keep it for late joiners, show it (or hold it while the history comes). */
+  private arrived(received: Received): void {
+    if (this.closing !== undefined) return
+    this.remember(received.id, received.author, received.text, received.atMs, received.seq)
+    if (this.history !== undefined) {
+      if (this.history.held.length < MAX_HELD_MESSAGES) this.history.held.push(received)
+      return
+    }
+    this.show(received, false)
   }
 
   private async answerHistory(peer: string): Promise<void> {
@@ -447,6 +461,7 @@ class ChatSession {
         const known = this.names.get(entry.author)
         const name = known === undefined && entry.name !== undefined ? entry.name : this.names.label(entry.author)
         output.print({ event: 'message', id: entry.id, from: entry.author, author: entry.author, name, text: cleanText(entry.text), atMs: entry.at, history: true })
+        if (entry.seq !== undefined) this.order.seen(entry.author, entry.seq)
       }
       output.print({ event: 'info', text: 'end of history' })
     }
@@ -466,9 +481,9 @@ class ChatSession {
   }
 
   /** Keeps a chat message for late joiners (bounded by count and age). */
-  private remember(id: string, author: string, text: string, at: number): void {
+  private remember(id: string, author: string, text: string, at: number, seq: number | undefined): void {
     if (this.recent.some((e) => e.id === id)) return
-    this.recent.push({ id, author, at, text })
+    this.recent.push({ id, author, at, text, ...(seq === undefined ? {} : { seq }) })
     this.pruneRecent(at)
   }
 
@@ -533,6 +548,7 @@ class ChatSession {
       if (this.nameTimer !== undefined) clearInterval(this.nameTimer)
       if (this.joinTimer !== undefined) clearTimeout(this.joinTimer)
       if (this.historyTimer !== undefined) clearTimeout(this.historyTimer)
+      this.order.close()
       this.options.screen.close()
       removeStateFile(this.options.stateDir, process.pid)
       await this.node.close()
