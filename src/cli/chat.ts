@@ -531,15 +531,17 @@ class ChatSession {
 
   private updateStateFile(): void {
     if (this.closing !== undefined) return
+    const connected = !this.joining || this.hadNeighbor
     writeStateFile(this.options.stateDir, {
       pid: process.pid,
       id: this.node.id,
       topic: this.topic.id,
-      ticket: this.ticket(),
+      // Not connected yet: our own ticket would name only us; the one we joined with may still work.
+      ticket: connected ? this.ticket() : (this.options.joinTicket ?? this.ticket()),
       name: this.names.own ?? null,
       startedAt: new Date(this.startedAt).toISOString(),
       neighbors: this.topic.neighbors().length,
-      connected: !this.joining || this.hadNeighbor,
+      connected,
     })
   }
 

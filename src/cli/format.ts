@@ -25,11 +25,14 @@ export function displayWidth(text: string): number {
   return width
 }
 
-/** Rows that `text` starting at column 0 occupies on a terminal `columns` wide (at least 1). */
+/**
+ * Rows the line editor uses for `text` (prompt and line) on a terminal `columns` wide:
+ * readline moves the cursor to a new row when the text fills a row exactly, so a text of
+ * exactly one row's width takes two.
+ */
 export function rowsOf(text: string, columns: number): number {
-  const width = displayWidth(text)
   if (columns <= 0) return 1
-  return Math.max(1, Math.ceil(width / columns))
+  return Math.floor(displayWidth(text) / columns) + 1
 }
 
 /** `HH:MM` in local time. */

@@ -19,7 +19,8 @@ describe('display width', () => {
     expect(displayWidth('🎉')).toBe(2)
     expect(displayWidth('e\u0301')).toBe(1)
     expect(displayWidth('\u001b[31mred\u001b[39m')).toBe(3)
-    expect(rowsOf('x'.repeat(80), 80)).toBe(1)
+    expect(rowsOf('x'.repeat(79), 80)).toBe(1)
+    expect(rowsOf('x'.repeat(80), 80)).toBe(2) // the cursor goes to the next row
     expect(rowsOf('x'.repeat(81), 80)).toBe(2)
     expect(rowsOf('', 80)).toBe(1)
     expect(rowsOf('日'.repeat(41), 80)).toBe(2)

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseTicket } from '../../src/index.js'
-import { CliProcess } from './process.js'
+import { CliProcess, runCli } from './process.js'
 import { TtySession, ttyUnavailableReason } from './tty.js'
 
 const unavailable = ttyUnavailableReason()
@@ -157,6 +157,10 @@ describe.skipIf(unavailable !== undefined)(`the chat in a terminal${skipNote}`, 
     await bob.waitFor((s) => s.text().includes('line queued (1 waiting)'), 5_000, 'the queued notice')
     expect(bob.exitCode()).toBeUndefined()
     expect(bob.text()).not.toMatch(/hearsay1/) // no ticket naming only itself
+    // `hearsay ticket` marks it not connected and hands out the ticket it joined with.
+    const listed = await runCli(['ticket', '--json', '--state-dir', stateDir])
+    const entries = listed.stdout.split('\n').map((l) => JSON.parse(l) as { connected?: boolean; ticket: string; name?: string })
+    expect(entries).toContainEqual(expect.objectContaining({ connected: false, ticket, name: 'bob' }))
 
     // The same peer (identity and address) comes back: bob's retries reach it.
     const back = piped(['open', '--json', '--topic', parseTicket(ticket).topic, '--key-file', keyFile, '--no-mdns', '--listen', `127.0.0.1:${port}`, '--state-dir', stateDir])
