@@ -133,6 +133,8 @@ class ChatSession {
   /** While the history is awaited: from whom, what came, live messages held. */
   private history: { peer: string; entries: HistoryEntry[]; held: Received[] } | undefined
   private readonly answered = new Map<string, number>()
+  /** When each current neighbor came up (here): its history ends there, later lines reach it live. */
+  private readonly neighborSince = new Map<string, number>()
   /** Sequence number of this chat's last line. */
   private seq = 0
   /** Each author's lines in the order written (held briefly across a gap). */
@@ -342,12 +344,14 @@ class ChatSession {
         this.onReceived(event)
         return
       case 'neighborUp':
+        this.neighborSince.set(event.peer, Date.now())
         output.print({ event: 'neighborUp', peer: event.peer, name: this.names.get(event.peer) })
         void this.announceName(this.announced ? 'neighbors' : 'swarm')
         if (!this.hadNeighbor) this.firstNeighbor(event.peer)
         void this.flushQueue()
         break
       case 'neighborDown':
+        this.neighborSince.delete(event.peer)
         output.print({ event: 'neighborDown', peer: event.peer, name: this.names.get(event.peer), reason: event.reason })
         break
       case 'lagged':
@@ -427,7 +431,9 @@ class ChatSession {
     this.answered.set(peer, now)
     if (this.answered.size > MAX_ANSWERED) this.answered.delete(this.answered.keys().next().value as string)
     this.pruneRecent(now)
-    const entries = this.recent.map((e) => {
+    // Only what came before the asker was a neighbor: what came since reaches it live.
+    const since = this.neighborSince.get(peer) ?? now
+    const entries = this.recent.filter((e) => e.at < since).map((e) => {
       const name = this.names.get(e.author)
       return name === undefined ? e : { ...e, name }
     })

@@ -54,7 +54,7 @@ describe.skipIf(unavailable !== undefined)(`the chat in a terminal${skipNote}`, 
     await bob.waitFor((s) => s.text().includes('alice'), 15_000, "alice's name at bob")
     // Wide characters and emoji, and a line longer than the 60-column terminal.
     const half = `half typed 日本語 🎉 ${'x'.repeat(50)} end`
-    bob.type(half)
+    bob.typeSlowly(half)
     await bob.waitFor((s) => s.text().includes(half), 5_000, 'the half-typed line')
     alice.type('interrupting you, bob')
     await bob.waitFor((s) => new RegExp(`^${TIME} alice: interrupting you, bob$`, 'm').test(s.text()), 10_000, "alice's line at bob")

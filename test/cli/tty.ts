@@ -4,6 +4,9 @@
  * when tmux is missing (`.ci/run` installs it).
  */
 import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const BIN = fileURLToPath(new URL('../../bin/hearsay.js', import.meta.url))
@@ -24,12 +27,16 @@ export class TtySession {
   private readonly socket: string
   private readonly target = 'chat'
   private killed = false
+  private readonly exitFile: string
 
   /** Starts `hearsay args` in a `columns` x `rows` terminal. */
   constructor(args: readonly string[], options: { columns?: number; rows?: number; env?: Record<string, string> } = {}) {
     this.socket = `hearsay-test-${process.pid}-${++serial}`
     const env = { DEBUG: '', ...options.env }
-    const command = ['env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, BIN, ...args].map(shellQuote).join(' ')
+    // The exit code goes to a file: tmux does not always record a dead pane's status.
+    this.exitFile = join(mkdtempSync(join(tmpdir(), 'hearsay-tty-')), 'exit-code')
+    const program = ['env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, BIN, ...args].map(shellQuote).join(' ')
+    const command = `${program}; echo $? > ${shellQuote(this.exitFile)}`
     this.tmux(['-f', '/dev/null', 'new-session', '-d', '-s', this.target, '-x', String(options.columns ?? 100), '-y', String(options.rows ?? 40), command])
     this.tmux(['set-option', '-t', this.target, 'remain-on-exit', 'on'])
   }
@@ -48,6 +55,14 @@ export class TtySession {
   /** Presses keys by tmux name (`Enter`, `C-d`, `Up`, ...). */
   press(...keys: string[]): void {
     this.tmux(['send-keys', '-t', this.target, ...keys])
+  }
+
+  /**
+   * Types `text` one character per keystroke, as a person does (a paste arrives in one
+   * read; Node's readline can then leave a stale copy of a wrapped row on the screen).
+   */
+  typeSlowly(text: string): void {
+    for (const char of text) this.type(char)
   }
 
   /** Types a line and presses Enter. */
@@ -70,8 +85,12 @@ export class TtySession {
 
   /** The exit code once the program ended, else undefined. */
   exitCode(): number | undefined {
-    const [dead, status] = this.tmux(['display-message', '-p', '-t', this.target, '#{pane_dead} #{pane_dead_status}']).trim().split(' ')
-    return dead === '1' ? Number(status) : undefined
+    try {
+      const text = readFileSync(this.exitFile, 'utf8').trim()
+      return text === '' ? undefined : Number(text)
+    } catch {
+      return undefined
+    }
   }
 
   /** Waits (polling every 50 ms, at most `timeoutMs`) until `predicate` holds for the screen. */
