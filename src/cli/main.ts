@@ -81,7 +81,17 @@ async function chat(flags: ChatFlags, topic: string, bootstrap: Parameters<typeo
   if (interactive) {
     screen = new TtyScreen({ input: process.stdin, output: process.stdout, prompt: '> ', completions: COMMANDS.map(([c]) => c.split(' ')[0] as string) })
   } else {
-    screen = new PlainScreen(process.stdin, (text) => process.stdout.write(text))
+    // The reader of a pipe went away (`hearsay open | head -1`): leave the chat cleanly
+    // (as on SIGTERM: neighbors are told, exit 0) instead of dying of EPIPE.
+    let stdoutGone = false
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' || stdoutGone) throw err
+      stdoutGone = true
+      process.kill(process.pid, 'SIGTERM')
+    })
+    screen = new PlainScreen(process.stdin, (text) => {
+      if (!stdoutGone) process.stdout.write(text)
+    })
   }
   const output = new Output({
     json: flags.json,

@@ -4,13 +4,16 @@
  * gives a clear message and the exit code README "Usage" documents (0 ok, 1 runtime
  * failure, 2 usage error). Network: 127.0.0.1 only, no mDNS.
  */
+import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseTicket } from '../../src/index.js'
 import { CliProcess, runCli } from './process.js'
 
+const BIN = fileURLToPath(new URL('../../bin/hearsay.js', import.meta.url))
 const running: CliProcess[] = []
 afterEach(async () => {
   for (const proc of running.splice(0)) {
@@ -71,6 +74,18 @@ describe('bad local input', () => {
     const result = await runCli(['open', '--no-mdns', '--listen', listen])
     expect(result.code).toBe(2)
     expect(result.stderr).toMatch(message)
+  })
+
+  it('stdout closed by its reader (`hearsay open | head -1`): leaves cleanly, exits 0', async () => {
+    const child = spawn(process.execPath, [BIN, 'open', ...common], { stdio: ['pipe', 'pipe', 'pipe'] })
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    await new Promise((resolve) => child.stdout.once('data', resolve))
+    child.stdout.destroy()
+    child.stdin.write('/help\n') // more output, into the closed pipe
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+    const code = await exited
+    clearTimeout(timer)
+    expect(code).toBe(0)
   })
 
   it('stdin closed at once: prints the ticket, leaves, exits 0', async () => {
