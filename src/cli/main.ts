@@ -156,7 +156,9 @@ withChatFlags(
   try {
     ticket = parseTicket(ticketText)
   } catch (err) {
-    throw new UsageError(`bad ticket: ${(err as Error).message}`)
+    throw new UsageError(
+      `bad ticket: ${(err as Error).message}\n  copy the whole ticket (it starts with hearsay1), or ask someone in the chat for a fresh one (they type /ticket)`,
+    )
   }
   process.exitCode = await chat(flags, ticket.topic, ticket.peers, ticketText)
 })

@@ -88,6 +88,13 @@ describe('bad local input', () => {
     expect(code).toBe(0)
   })
 
+  it('a bad ticket exits 2 saying what to do', async () => {
+    const result = await runCli(['join', 'hearsay1aaaa', '--no-mdns'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/bad ticket: ticket is truncated/)
+    expect(result.stderr).toMatch(/ask someone in the chat for a fresh one \(they type \/ticket\)\n$/)
+  })
+
   it('stdin closed at once: prints the ticket, leaves, exits 0', async () => {
     const result = await runCli(['open', '--json', ...common])
     expect(result.code).toBe(0)
