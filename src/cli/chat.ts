@@ -188,6 +188,7 @@ class ChatSession {
     const seconds = Math.round(timeoutMs / 100) / 10
     const what = `no peer from the ticket answered within ${seconds} s (${n} tried): they may all have left, or be unreachable from here.`
     const hint = 'Ask someone in the chat for a fresh ticket (they type /ticket) and join with it.'
+    if (this.options.output.quiet) process.stderr.write(`hearsay: ${what}\n  ${hint}\n`)
     if (this.options.exitOnFail === true) {
       this.options.output.print({ event: 'info', text: `${what} ${hint} Exiting (code ${EXIT_JOIN_FAILED}).` })
       void this.shutdown(EXIT_JOIN_FAILED)

@@ -58,9 +58,9 @@ export class Output {
     this.now = options.now ?? Date.now
   }
 
-  /** Whether events are JSON objects (scripts) rather than lines for a person. */
-  get json(): boolean {
-    return this.options.json
+  /** Whether system lines are left out (`--quiet`): a failure then goes to stderr too. */
+  get quiet(): boolean {
+    return this.options.quiet && !this.options.json
   }
 
   print(event: OutputEvent): void {

@@ -179,6 +179,10 @@ describe('the chat piped (stdin and stdout not terminals)', () => {
     const code = await Promise.race([bob.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 10_000))])
     expect(code).toBe(3)
     expect(bob.lines.join('\n')).toMatch(/no peer from the ticket answered within 1.5 s .* Ask someone in the chat for a fresh ticket/)
+    // --quiet leaves out system lines: the failure then says so on stderr.
+    const quiet = piped(['join', ticket, '--quiet', '--join-timeout', '1000', ...common])
+    expect(await quiet.exited).toBe(3)
+    expect(quiet.stderr.join('')).toMatch(/no peer from the ticket answered within 1 s/)
   })
 
   it('lines typed before the first neighbor are queued and sent once one is up; --json events carry ts, id and author', async () => {
