@@ -13,15 +13,19 @@ export type InputLine = { readonly line: string } | { readonly tooLong: number }
 export class CappedLineReader implements AsyncIterable<InputLine> {
   private closed = false
   private wake: (() => void) | undefined
+  /** The 'readable' listener of the current wait, removed on close. */
+  private onReadable: (() => void) | undefined
 
   constructor(
     private readonly input: Readable,
     private readonly maxChars: number,
   ) {}
 
-  /** Ends the iteration (the input is left as it is). */
+  /** Ends the iteration and stops listening to the input (which is left open). */
   close(): void {
     this.closed = true
+    if (this.onReadable !== undefined) this.input.off('readable', this.onReadable)
+    this.onReadable = undefined
     this.wake?.()
   }
 
@@ -75,8 +79,11 @@ export class CappedLineReader implements AsyncIterable<InputLine> {
       if (done || this.input.readableEnded) break
       await new Promise<void>((resolve) => {
         this.wake = resolve
+        this.onReadable = resolve
         this.input.once('readable', resolve)
       })
+      if (this.onReadable !== undefined) this.input.off('readable', this.onReadable)
+      this.onReadable = undefined
       this.wake = undefined
     }
     if (this.closed) return

@@ -1,13 +1,37 @@
 /**
- * How the chat prints: human lines (`name: text`, system lines starting with `--`) or,
- * with --json, one JSON object per event for scripts. `--quiet` keeps only chat lines
- * and the ticket.
+ * How the chat prints: human lines or, with --json, one JSON object per event for
+ * scripts. Every JSON event carries `ts` (ISO time: when it happened here, or for a
+ * history message when the neighbor that kept it received it).
+ *
+ * Human lines: chat lines `name: text` and system lines starting with `--`. On a
+ * terminal a chat line starts with the time (`14:03 alice: hi`), the author's name is
+ * in the author's colour and history lines are dimmed; piped, the lines stay
+ * `name: text` (history ones `(history) name: text`), as scripts read them. `--quiet`
+ * keeps only chat lines and the ticket.
  */
+import { clockTime, paint, type Paint } from './format.js'
+
 export type OutputEvent =
   | { readonly event: 'ticket'; readonly ticket: string; readonly topic: string }
   | { readonly event: 'status'; readonly neighbors: number; readonly id: string }
-  | { readonly event: 'message'; readonly from: string; readonly name: string; readonly text: string }
-  | { readonly event: 'name'; readonly from: string; readonly name: string }
+  | {
+      readonly event: 'message'
+      /** Message id (64 hex). */
+      readonly id: string
+      /** Author id (64 hex); `author` is the same, by its clearer name. */
+      readonly from: string
+      readonly author: string
+      /** The author's label (`bob`, `bob#7b37` when two ids share the name, or a short id). */
+      readonly name: string
+      readonly text: string
+      /** When it was written (ms since the epoch); now for live messages. */
+      readonly atMs?: number
+      /** Recent history a neighbor handed over at join. */
+      readonly history?: true
+      /** Typed here (shown on the terminal only). */
+      readonly own?: true
+    }
+  | { readonly event: 'name'; readonly from: string; readonly name: string; readonly previous?: string | undefined }
   | { readonly event: 'neighborUp'; readonly peer: string; readonly name?: string | undefined }
   | { readonly event: 'neighborDown'; readonly peer: string; readonly name?: string | undefined; readonly reason: string }
   | { readonly event: 'lagged'; readonly missed: number }
@@ -17,14 +41,32 @@ export interface OutputOptions {
   readonly json: boolean
   readonly quiet: boolean
   readonly write: (line: string) => void
+  /** A terminal: times on chat lines. @default false */
+  readonly decorate?: boolean
+  /** Colours (a terminal, NO_COLOR unset, no --no-color). @default false */
+  readonly color?: boolean
+  /** The clock, for tests. @default Date.now */
+  readonly now?: () => number
 }
 
 export class Output {
-  constructor(private readonly options: OutputOptions) {}
+  private readonly paint: Paint
+  private readonly now: () => number
+
+  constructor(private readonly options: OutputOptions) {
+    this.paint = paint(options.color === true)
+    this.now = options.now ?? Date.now
+  }
+
+  /** Whether system lines are left out (`--quiet`): a failure then goes to stderr too. */
+  get quiet(): boolean {
+    return this.options.quiet && !this.options.json
+  }
 
   print(event: OutputEvent): void {
     if (this.options.json) {
-      this.options.write(JSON.stringify(event))
+      if (event.event === 'message' && event.own === true) return
+      this.options.write(JSON.stringify(jsonOf(event, this.now())))
       return
     }
     const line = this.human(event)
@@ -33,25 +75,45 @@ export class Output {
 
   private human(event: OutputEvent): string | undefined {
     const quiet = this.options.quiet
+    const p = this.paint
     switch (event.event) {
-      case 'message':
-        return `${event.name}: ${event.text}`
+      case 'message': {
+        if (this.options.decorate !== true) return `${event.history === true ? '(history) ' : ''}${event.name}: ${event.text}`
+        const time = clockTime(event.atMs ?? this.now())
+        const line = `${time} ${p.author(event.from, p.bold(event.name))}: ${event.text}`
+        return event.history === true ? p.dim(`${time} ${event.name}: ${event.text}`) : line
+      }
       case 'ticket':
         return quiet ? event.ticket : `-- ticket for topic ${event.topic.slice(0, 8)}: ${event.ticket}`
       case 'status':
-        return quiet ? undefined : `-- ${event.id.slice(0, 8)}: ${event.neighbors} neighbor${event.neighbors === 1 ? '' : 's'}`
+        return quiet ? undefined : this.system(`-- ${event.id.slice(0, 8)}: ${event.neighbors} neighbor${event.neighbors === 1 ? '' : 's'}`)
       case 'name':
-        return quiet ? undefined : `-- ${event.from.slice(0, 8)} is ${event.name}`
+        if (quiet) return undefined
+        return this.system(
+          event.previous === undefined ? `-- ${event.from.slice(0, 8)} is ${event.name}` : `-- ${event.previous} is now ${event.name} (${event.from.slice(0, 8)})`,
+        )
       case 'neighborUp':
-        return quiet ? undefined : `-- neighbor up: ${label(event.peer, event.name)}`
+        return quiet ? undefined : this.system(`-- neighbor up: ${label(event.peer, event.name)}`)
       case 'neighborDown':
-        return quiet ? undefined : `-- neighbor down: ${label(event.peer, event.name)} (${event.reason})`
+        return quiet ? undefined : this.system(`-- neighbor down: ${label(event.peer, event.name)} (${event.reason})`)
       case 'lagged':
-        return `-- missed ${event.missed} events (output too slow)`
+        return this.system(`-- missed ${event.missed} events (output too slow)`)
       case 'info':
-        return quiet ? undefined : `-- ${event.text}`
+        return quiet ? undefined : this.system(`-- ${event.text}`)
     }
   }
+
+  private system(line: string): string {
+    return this.options.decorate === true ? this.paint.dim(line) : line
+  }
+}
+
+function jsonOf(event: OutputEvent, nowMs: number): Record<string, unknown> {
+  if (event.event === 'message') {
+    const { atMs, own: _own, ...rest } = event
+    return { ...rest, ts: new Date(atMs ?? nowMs).toISOString() }
+  }
+  return { ...event, ts: new Date(nowMs).toISOString() }
 }
 
 function label(peer: string, name: string | undefined): string {

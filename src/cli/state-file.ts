@@ -12,6 +12,14 @@ export interface RunningNode {
   readonly id: string
   readonly topic: string
   readonly ticket: string
+  /** The chat's name, if any (null: none). */
+  readonly name?: string | null
+  /** When the chat started (ISO time). */
+  readonly startedAt?: string
+  /** Current neighbors. */
+  readonly neighbors?: number
+  /** False while a joining chat has no neighbor yet (its ticket names only itself). */
+  readonly connected?: boolean
 }
 
 /** `$XDG_RUNTIME_DIR/hearsay`, else `<tmp>/hearsay-<uid>`. */

@@ -4,13 +4,16 @@
  * gives a clear message and the exit code README "Usage" documents (0 ok, 1 runtime
  * failure, 2 usage error). Network: 127.0.0.1 only, no mDNS.
  */
+import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseTicket } from '../../src/index.js'
 import { CliProcess, runCli } from './process.js'
 
+const BIN = fileURLToPath(new URL('../../bin/hearsay.js', import.meta.url))
 const running: CliProcess[] = []
 afterEach(async () => {
   for (const proc of running.splice(0)) {
@@ -43,6 +46,7 @@ describe('bad local input', () => {
     const result = await runCli(['open', ...common, '--key-file', join(dir, 'missing-dir', 'node.key')])
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(/cannot write key file \(ENOENT/)
+    expect(result.stderr).toMatch(/directory does not exist: create it first \(mkdir -p/)
   })
 
   it('a corrupt key file exits 1 and is left alone', async () => {
@@ -54,6 +58,13 @@ describe('bad local input', () => {
     expect(readFileSync(path, 'utf8')).toBe('not a key\n')
   })
 
+  it('an address that is not this machine\'s exits 1 saying what to use instead', async () => {
+    const result = await runCli(['open', '--no-mdns', '--listen', '192.0.2.1:0', '--state-dir', stateDir])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/EADDRNOTAVAIL/)
+    expect(result.stderr).toMatch(/use one of its addresses, or `--listen 0\.0\.0\.0:0`/)
+  })
+
   it.each([
     ['127.0.0.1:99999', /port out of range/],
     ['127.0.0.1:-1', /port must be a number/],
@@ -63,6 +74,25 @@ describe('bad local input', () => {
     const result = await runCli(['open', '--no-mdns', '--listen', listen])
     expect(result.code).toBe(2)
     expect(result.stderr).toMatch(message)
+  })
+
+  it('stdout closed by its reader (`hearsay open | head -1`): leaves cleanly, exits 0', async () => {
+    const child = spawn(process.execPath, [BIN, 'open', ...common], { stdio: ['pipe', 'pipe', 'pipe'] })
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    await new Promise((resolve) => child.stdout.once('data', resolve))
+    child.stdout.destroy()
+    child.stdin.write('/help\n') // more output, into the closed pipe
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+    const code = await exited
+    clearTimeout(timer)
+    expect(code).toBe(0)
+  })
+
+  it('a bad ticket exits 2 saying what to do', async () => {
+    const result = await runCli(['join', 'hearsay1aaaa', '--no-mdns'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/bad ticket: ticket is truncated/)
+    expect(result.stderr).toMatch(/ask someone in the chat for a fresh one \(they type \/ticket\)\n$/)
   })
 
   it('stdin closed at once: prints the ticket, leaves, exits 0', async () => {

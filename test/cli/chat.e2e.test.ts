@@ -55,6 +55,12 @@ describe('hearsay open / join between OS processes', () => {
     const entries = listed.stdout.split('\n').map((l) => JSON.parse(l) as { pid: number; ticket: string })
     const alicesTicket = parseTicket(entries.find((e) => e.pid === alice.pid)?.ticket ?? '')
     expect(alicesTicket.peers.length).toBeGreaterThan(1)
+    expect(entries.find((e) => e.pid === alice.pid)).toMatchObject({ name: 'alice', connected: true })
+    // Human listing: topic, name, age and neighbors of each chat, then its ticket.
+    const human = await runCli(['ticket', '--state-dir', stateDir])
+    expect(human.code).toBe(0)
+    expect(human.stdout).toMatch(new RegExp(`^topic [0-9a-f]{8}, alice, up \\d+ s, \\d neighbors? \\(pid ${alice.pid}\\): hearsay1`, 'm'))
+    expect(human.stdout).toMatch(/^topic [0-9a-f]{8}, bob, up \d+ s, \d neighbors? \(pid \d+\): hearsay1/m)
 
     alice.kill('SIGKILL')
     await alice.exited
@@ -95,5 +101,6 @@ describe('hearsay open / join between OS processes', () => {
     const result = await runCli(['open', '--no-mdns', '--listen', `127.0.0.1:${port}`])
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(/EADDRINUSE|in use/)
+    expect(result.stderr).toMatch(/pick another one, or `--listen 0\.0\.0\.0:0` for a free one/)
   })
 })
