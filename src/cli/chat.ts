@@ -45,6 +45,9 @@ import { removeStateFile, writeStateFile } from './state-file.js'
 
 export { MAX_KNOWN_NAMES } from './names.js'
 
+/** How often a chat checks that its key is not in use by another process. */
+const KEY_CHECK_INTERVAL_MS = 2_000
+
 /** Exit code when no peer of the ticket answered within the join timeout (with `--exit-on-fail` or stdin not a terminal). */
 export const EXIT_JOIN_FAILED = 3
 /** Default wait for a first neighbor before the join is reported as failing. */
@@ -122,6 +125,9 @@ class ChatSession {
   private announced = false
   private hadNeighbor = false
   private nameTimer: ReturnType<typeof setInterval> | undefined
+  /** Checks whether this chat's key signs messages it never sent (a second process with the same key). */
+  private keyTimer: ReturnType<typeof setInterval> | undefined
+  private keyWarned = false
   private joinTimer: ReturnType<typeof setTimeout> | undefined
   private historyTimer: ReturnType<typeof setTimeout> | undefined
   private closing: Promise<number> | undefined
@@ -167,6 +173,7 @@ class ChatSession {
     this.printStatus()
     this.updateStateFile()
     this.nameTimer = setInterval(() => void this.announceName('swarm'), this.options.nameIntervalMs ?? 30_000)
+    this.keyTimer = setInterval(() => this.checkOwnKey(), KEY_CHECK_INTERVAL_MS)
     const events = this.consumeEvents()
     const stop = () => void this.shutdown(0)
     process.once('SIGINT', stop)
@@ -338,6 +345,18 @@ class ChatSession {
 
   private async consumeEvents(): Promise<void> {
     for await (const event of this.topic.events({ bufferSize: 4_096 })) this.onEvent(event)
+  }
+
+  /** Tells the user, once, that another process uses this chat's key. */
+  private checkOwnKey(): void {
+    if (this.keyWarned || this.node.stats().ownKeyInUseElsewhere === 0) return
+    this.keyWarned = true
+    this.options.output.print({
+      event: 'info',
+      text:
+        'your key is in use by another process elsewhere: messages signed with it reach the chat that you did not send, ' +
+        'and both of you miss messages. Stop the other process, or start this one with another --key-file.',
+    })
   }
 
   private onEvent(event: GossipEvent): void {
@@ -557,6 +576,7 @@ class ChatSession {
   private shutdown(code: number): Promise<number> {
     this.closing ??= (async () => {
       if (this.nameTimer !== undefined) clearInterval(this.nameTimer)
+      if (this.keyTimer !== undefined) clearInterval(this.keyTimer)
       if (this.joinTimer !== undefined) clearTimeout(this.joinTimer)
       if (this.historyTimer !== undefined) clearTimeout(this.historyTimer)
       this.order.close()

@@ -2,7 +2,10 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { EnvelopeSigner } from '../../src/gossip/driver/envelope.js'
+import { encodeFrame } from '../../src/gossip/wire.js'
 import { parseTicket } from '../../src/index.js'
+import { TcpTransport, generateIdentity, loadKeyFile } from '../../src/transport/index.js'
 import { CliProcess, runCli } from './process.js'
 
 const running: CliProcess[] = []
@@ -30,6 +33,31 @@ const neighbors = (p: CliProcess) => {
 }
 
 describe('hearsay open / join between OS processes', () => {
+  it('a chat whose key another process also uses is told so, with what to do', async () => {
+    const keyFile = join(mkdtempSync(join(tmpdir(), 'hearsay-key-')), 'shared.key')
+    const alice = start(['open', '--name', 'alice', '--json', ...common])
+    await alice.waitFor((p) => p.events().some((e) => e.event === 'ticket'), 15_000, 'a ticket')
+    const bob = start(['join', String(alice.events().find((e) => e.event === 'ticket')?.ticket), '--name', 'bob', '--key-file', keyFile, '--json', ...common])
+    await bob.waitFor((p) => p.events().some((e) => e.event === 'ticket'), 15_000, "bob's ticket")
+    const bobTicket = parseTicket(String(bob.events().find((e) => e.event === 'ticket')?.ticket))
+    const key = await loadKeyFile(keyFile)
+    const bobAddr = bobTicket.peers.find((p) => p.id === key.peerId)
+    expect(bobAddr).toBeDefined()
+    // Another process with bob's key: a message signed with it that bob never sent.
+    const { envelope, id } = new EnvelopeSigner(key.secretKey, key.publicKey).seal(bobTicket.topic, new TextEncoder().encode('not from bob'))
+    const other = await TcpTransport.create({ identity: generateIdentity() })
+    try {
+      const conn = await other.dial(key.peerId, bobAddr?.addrs ?? [])
+      conn.send(encodeFrame([{ topic: bobTicket.topic, message: { type: 'gossip', id, origin: key.peerId, content: envelope, round: 0, scope: 'swarm' } }]))
+      const warned = (p: CliProcess) =>
+        p.events().some((e) => e.event === 'info' && /your key is in use by another process elsewhere.*another --key-file/.test(String(e.text)))
+      await bob.waitFor(warned, 10_000, 'the key-in-use notice at bob')
+      expect(warned(alice)).toBe(false)
+    } finally {
+      await other.close()
+    }
+  }, 60_000)
+
   it('three chats exchange lines with the right names, and survive the ticket creator dying', async () => {
     const alice = start(['open', '--name', 'alice', '--json', ...common])
     await alice.waitFor((p) => p.events().some((e) => e.event === 'ticket'), 15_000, 'a ticket')
