@@ -15,6 +15,7 @@ import { FRAME_KIND_DATA, encodeDataFrames } from '../../src/transport/framing.j
 import { createNoiseEncrypter, secureSocket } from '../../src/transport/secure-channel.js'
 import { encodeFrame } from '../../src/gossip/wire.js'
 import { Inbox, TOPIC_A, closeAll, joinAll, startNodes, waitFor } from '../node/helpers.js'
+import { startSwarm, expectHonestDelivery } from './swarm.js'
 
 const text = (s: string) => new TextEncoder().encode(s)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -28,23 +29,11 @@ afterEach(async () => {
 })
 
 async function swarm(options: NodeOptions = {}): Promise<{ topics: Topic[]; target: Node }> {
-  nodes = await startNodes(4, options)
-  const topics = joinAll(nodes, TOPIC_A)
-  await Promise.all(topics.map((t) => t.joined({ timeoutMs: 10_000 })))
-  return { topics, target: nodes[0] as Node }
+  const started = await startSwarm(options)
+  nodes = started.nodes
+  return started
 }
 
-let labelSerial = 0
-async function expectHonestDelivery(topics: Topic[], what: string): Promise<void> {
-  const inboxes = topics.map((t) => new Inbox(t))
-  const labels = topics.map((_, i) => `${what} #${++labelSerial} from ${i}`)
-  for (const [i, topic] of topics.entries()) await topic.broadcast(text(labels[i] as string))
-  for (const [i, inbox] of inboxes.entries()) {
-    const expected = labels.filter((_, k) => k !== i)
-    await waitFor(() => expected.every((l) => inbox.count(l) === 1), 10_000, `node ${i}: honest delivery ${what}`)
-    inbox.stop()
-  }
-}
 
 /** A rogue connection: a raw TCP socket secured by Noise, framing written by hand. */
 async function rawSecured(target: Node): Promise<{ socket: Socket; channel: ByteChannel; id: string; closed: Promise<void> }> {

@@ -16,6 +16,7 @@ import { EnvelopeSigner } from '../../src/gossip/driver/envelope.js'
 import { DialGuard, learnedAddressProblem } from '../../src/gossip/driver/dial-guard.js'
 import { ReplayGuard } from '../../src/gossip/driver/replay-guard.js'
 import { Inbox, TOPIC_A, closeAll, joinAll, startNodes, waitFor } from '../node/helpers.js'
+import { startSwarm, expectHonestDelivery } from './swarm.js'
 
 const text = (s: string) => new TextEncoder().encode(s)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -32,10 +33,9 @@ afterEach(async () => {
 })
 
 async function swarm(options: NodeOptions = {}): Promise<{ topics: Topic[]; target: Node }> {
-  nodes = await startNodes(4, options)
-  const topics = joinAll(nodes, TOPIC_A)
-  await Promise.all(topics.map((t) => t.joined({ timeoutMs: 10_000 })))
-  return { topics, target: nodes[0] as Node }
+  const started = await startSwarm(options)
+  nodes = started.nodes
+  return started
 }
 
 /** A "third host": a TCP listener on `host` that counts and drops every connection. */
@@ -65,18 +65,6 @@ async function rogueNeighbor(target: Node, topic: Topic, identity: NodeIdentity 
   return { conn, identity, frames }
 }
 
-let labelSerial = 0
-/** A broadcast from each honest node reaches every other honest node exactly once. */
-async function expectHonestDelivery(topics: Topic[], what: string): Promise<void> {
-  const inboxes = topics.map((t) => new Inbox(t))
-  const labels = topics.map((_, i) => `${what} #${++labelSerial} from ${i}`)
-  for (const [i, topic] of topics.entries()) await topic.broadcast(text(labels[i] as string))
-  for (const [i, inbox] of inboxes.entries()) {
-    const expected = labels.filter((_, k) => k !== i)
-    await waitFor(() => expected.every((l) => inbox.count(l) === 1), 10_000, `node ${i}: honest delivery ${what}`)
-    inbox.stop()
-  }
-}
 
 function gossipEntry(signer: EnvelopeSigner, author: string, payload: string, scope: 'swarm' | 'neighbors' = 'swarm', timestampMs?: number): WireEntry {
   const { envelope, id } = signer.seal(TOPIC_A, text(payload), timestampMs)

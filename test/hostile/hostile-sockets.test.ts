@@ -14,6 +14,7 @@ import { TcpTransport, generateIdentity } from '../../src/transport/index.js'
 import { parseAddress } from '../../src/transport/address.js'
 import { Inbox, TOPIC_A, closeAll, joinAll, startNodes, waitFor } from '../node/helpers.js'
 import { within } from '../transport/helpers.js'
+import { startSwarm, expectHonestDelivery } from './swarm.js'
 
 const text = (s: string) => new TextEncoder().encode(s)
 let nodes: Node[] = []
@@ -31,24 +32,11 @@ afterEach(async () => {
 const options = { transportOptions: { handshakeTimeoutMs: 500, maxPendingInbound: 4, maxConnections: 12 } }
 
 async function swarm(): Promise<{ topics: Topic[]; target: Node }> {
-  nodes = await startNodes(4, options)
-  const topics = joinAll(nodes, TOPIC_A)
-  await Promise.all(topics.map((t) => t.joined({ timeoutMs: 10_000 })))
-  return { topics, target: nodes[0] as Node }
+  const started = await startSwarm(options)
+  nodes = started.nodes
+  return started
 }
 
-let labelSerial = 0
-/** A broadcast from each honest node reaches every other honest node exactly once. */
-async function expectHonestDelivery(topics: Topic[], what: string): Promise<void> {
-  const inboxes = topics.map((t) => new Inbox(t))
-  const labels = topics.map((_, i) => `${what} #${++labelSerial} from ${i}`)
-  for (const [i, topic] of topics.entries()) await topic.broadcast(text(labels[i] as string))
-  for (const [i, inbox] of inboxes.entries()) {
-    const expected = labels.filter((_, k) => k !== i)
-    await waitFor(() => expected.every((l) => inbox.count(l) === 1), 10_000, `node ${i}: honest delivery ${what}`)
-    inbox.stop()
-  }
-}
 
 function rawSocket(target: Node): Promise<Socket> {
   const { host, port } = parseAddress(target.addr().addrs[0] as string)
