@@ -46,6 +46,10 @@ export {
   type EventsOptions,
   type GossipEvent,
 } from './gossip/api.js'
+export type { DriverStats } from './gossip/driver/driver-stats.js'
+export type { MembershipStats } from './gossip/proto/hyparview.js'
+export type { BroadcastSizes } from './gossip/proto/plumtree.js'
+export type { TransportCounters } from './transport/types.js'
 export type { NodeAddr } from './ticket/node-addr.js'
 export {
   encodeTicket,

@@ -17,17 +17,20 @@ import { HearsayError } from '../errors.js'
 import { resolveConfig, type ProtocolConfig, type ProtocolConfigInput } from './proto/config.js'
 import type { NeighborDownReason, TopicCommand } from './proto/io.js'
 import { SeededRng } from './proto/rng.js'
+import type { MembershipStats } from './proto/hyparview.js'
+import type { BroadcastSizes } from './proto/plumtree.js'
 import { ProtocolState } from './proto/state.js'
 import type { BroadcastScope } from './proto/types.js'
 import { parseAddress, formatAddress } from '../transport/address.js'
 import { identityFromSecretKey, generateIdentity, loadOrCreateKeyFile, type NodeIdentity } from '../transport/keys.js'
 import { TcpTransport } from '../transport/tcp.js'
 import type { TransportOptions } from '../transport/options.js'
-import type { Transport } from '../transport/types.js'
+import type { Transport, TransportCounters } from '../transport/types.js'
 import type { NodeAddr } from '../ticket/node-addr.js'
 import { resolveWireLimits } from './wire.js'
 import { encodeAddrs, validAddrs } from './driver/address-book.js'
 import { systemClock, type Clock } from './driver/clock.js'
+import type { DriverStats } from './driver/driver-stats.js'
 import { ENVELOPE_OVERHEAD_BYTES, EnvelopeSigner } from './driver/envelope.js'
 import { EventQueue } from './driver/event-queue.js'
 import { DEFAULT_UNUSED_LINK_TIMEOUT_MS, NodeDriver, type DriverTopicEvent } from './driver/node-driver.js'
@@ -138,111 +141,19 @@ export interface NodeOptions {
  * `node.stats()`: the node's counters, the bytes written to / read from sockets, and
  * the transport's counters of misbehaving peers.
  */
-export interface NodeStats {
-  /** Frames received from peers. */
-  framesReceived: number
-  /** Frames sent to peers. */
-  framesSent: number
-  /** Broadcasts refused: malformed envelope, id not the hash of the content, or bad signature. */
-  forgedDropped: number
-  /** Frames a peer sent that the wire decoder rejected (each closed that connection). */
-  badFrames: number
-  /** Frames not sent because a connection's send queue was full. */
-  sendQueueFull: number
-  /** Entries dropped because a dial queue was full. */
-  dialQueueFull: number
-  /** Dials that failed (unreachable address, handshake failure, wrong key). */
-  dialsFailed: number
-  /** Links closed because no topic used them for `unusedLinkTimeoutMs`. */
-  unusedLinksClosed: number
-  /** Broadcasts dropped because their signed timestamp is outside the acceptance window (75 s past, 15 s future). */
-  staleDropped: number
-  /** Broadcasts not delivered again because their id was delivered within the replay window. */
-  replaysSuppressed: number
-  /** Broadcasts not delivered because the replay guard was full (fails closed). */
-  deliveryRefused: number
-  /** Broadcasts dropped before any signature check because the sender was over its verification budget. */
-  verifyBudgetDropped: number
-  /** Peers disconnected for staying over their verification budget. */
-  verifyBudgetDisconnects: number
-  /** Addresses learned from the network and refused by the address policy. */
-  learnedAddrsRefused: number
-  /** Dials to network-learned peers deferred by the dial budget. */
-  dialsDeferred: number
-  /** Dials to network-learned peers refused (budget, in-flight cap, addresses backing off). */
-  dialsRefused: number
-  /** Network-learned peers forgotten after repeated failed dials. */
-  learnedPeersForgotten: number
-  /** Neighbors disconnected for naming too many undialable peers. */
-  badInformantsDropped: number
+export interface NodeStats extends DriverStats, TransportCounters {
   /** Bytes written to sockets. */
   bytesWritten: number
   /** Bytes read from sockets. */
   bytesRead: number
-  /** Inbound frames dropped by the per-connection rate limits. */
-  rateLimitedFrames: number
-  /**
-   * Connections and handshakes ended by the peer's fault, by error code
-   * (`ERR_RATE_LIMITED`, `ERR_FRAME_TOO_LARGE`, `ERR_MALFORMED_FRAME`, `ERR_IDLE_TIMEOUT`,
-   * `ERR_READ_OVERFLOW`, `ERR_HANDSHAKE_TIMEOUT`, `ERR_HANDSHAKE_FAILED`, `ERR_PEER_ID_MISMATCH`).
-   */
-  peerErrors: Record<string, number>
-  /** Inbound sockets closed at once because a connection cap was reached. */
-  inboundRefused: number
-  /** Live connections now. */
-  openConnections: number
-  /** Inbound handshakes in progress now. */
-  pendingHandshakes: number
-  /** Bytes held now for unfinished inbound frames, all connections (capped by `maxBufferedFrameBytes`, 64 MiB). */
-  bufferedFrameBytes?: number
-  /** Connections from an id that already had a live link elsewhere (two processes with one key); one link kept. */
-  duplicateIdentity?: number
-  /** Messages signed with this node's own key that it never sent: its key is in use elsewhere. */
-  ownKeyInUseElsewhere: number
 }
 
 /** Sizes of one topic's capped protocol state (`topic.protocolStats()`); each has a documented cap. */
 export interface TopicProtocolStats {
   /** HyParView. */
-  membership: {
-    /** Active view (neighbors). */
-    active: number
-    /** Passive view (known peers to replace neighbors with). */
-    passive: number
-    /** NEIGHBOR / JOIN requests waiting for an answer. */
-    pending: number
-    /** Peers with stored peer data (addresses). */
-    peerData: number
-    /** Peers whose last membership sequence number is remembered. */
-    seqEntries: number
-    /** Lost neighbors being asked back. */
-    lost: number
-    /** Requests that timed out, whole life. */
-    requestTimeouts: number
-    /** Replies that came after their request timed out (slow peers), whole life. */
-    lateReplies: number
-    /** Timed-out requests still remembered for a late reply (cap: the passive view's). */
-    expired: number
-  }
+  membership: MembershipStats
   /** Plumtree. */
-  broadcast: {
-    /** Remembered message ids. */
-    seen: number
-    /** Cached messages (served to GRAFTs). */
-    cache: number
-    /** Ids announced by IHAVE but not received yet. */
-    missingIds: number
-    /** Announcers held for missing ids, in all. */
-    missingTotal: number
-    /** Longest IHAVE queue of one lazy peer. */
-    lazyQueued: number
-    /** Most announcers held for one missing id. */
-    maxAnnouncers: number
-    /** Grafted ids still timed for the adaptive graft wait. */
-    graftTimings: number
-    /** Senders (origins) whose messages travel a tree of their own (cap: `maxOriginTrees`). */
-    originTrees: number
-  }
+  broadcast: BroadcastSizes
 }
 
 /** Options of {@link Node.subscribe}. */

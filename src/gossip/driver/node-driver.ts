@@ -29,6 +29,7 @@ import { TokenBucket } from '../../transport/rate-limit.js'
 import { AddressBook, decodeAddrs } from './address-book.js'
 import type { Clock } from './clock.js'
 import { DEFAULT_MAX_CONCURRENT_DIALS, DialQueue } from './dial-queue.js'
+import type { DriverStats } from './driver-stats.js'
 import { DialGuard, listensOnLoopback, type DialGuardOptions } from './dial-guard.js'
 import { EnvelopeVerifier, envelopeAuthor, envelopeId, envelopeTimestamp, openVerified } from './envelope.js'
 import { ReplayGuard, type ReplayGuardOptions } from './replay-guard.js'
@@ -54,46 +55,8 @@ export type DriverTopicEvent =
   | { readonly type: 'received'; readonly message: DeliveredMessage }
   | Exclude<TopicEvent, { type: 'received' }>
 
-export interface DriverStats {
-  framesReceived: number
-  framesSent: number
-  /** GOSSIP refused: malformed envelope, id not the hash of the content, or bad signature. */
-  forgedDropped: number
-  /** Frames a peer sent that the wire decoder rejected (each closed that connection). */
-  badFrames: number
-  /** Frames not sent because a connection's send queue was full. */
-  sendQueueFull: number
-  /** Entries dropped because a dial queue was full. */
-  dialQueueFull: number
-  dialsFailed: number
-  /** Links closed because no topic used them for `unusedLinkTimeoutMs` (e.g. a peer that never joins a topic). */
-  unusedLinksClosed: number
-  /** GOSSIP dropped because its signed timestamp is outside the acceptance window (before any signature check). */
-  staleDropped: number
-  /** Messages not delivered again: their id was delivered within the replay window. */
-  replaysSuppressed: number
-  /** Messages not delivered because the replay guard was full (it fails closed). */
-  deliveryRefused: number
-  /** GOSSIP dropped, before any signature check, because its sender was over its verification budget. */
-  verifyBudgetDropped: number
-  /** Peers disconnected for staying over their verification budget past the grace. */
-  verifyBudgetDisconnects: number
-  /** Network-learned addresses refused by the address policy (host names, unspecified, multicast, ...). */
-  learnedAddrsRefused: number
-  /** Dials to network-learned peers deferred by the dial budget. */
-  dialsDeferred: number
-  /** Dials to network-learned peers refused (budget, in-flight cap, addresses backing off). */
-  dialsRefused: number
-  /** Network-learned peers forgotten after repeated failed dials. */
-  learnedPeersForgotten: number
-  /** Neighbors disconnected for naming too many undialable peers. */
-  badInformantsDropped: number
-  /**
-   * Genuine messages signed with this node's own key that this node never sent: another
-   * process uses the same key (each copy then misses messages). Logged as an error.
-   */
-  ownKeyInUseElsewhere: number
-}
+
+export type { DriverStats } from './driver-stats.js'
 
 /** Ids of our own broadcasts remembered to tell them from another process's (same key). */
 export const MAX_OWN_IDS = 20_000

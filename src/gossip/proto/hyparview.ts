@@ -70,6 +70,28 @@ interface PendingRequest {
   readonly priority: NeighborPriority
 }
 
+/** Sizes of one topic's capped membership state, and its request counters. */
+export interface MembershipStats {
+  /** Active view (neighbors). */
+  active: number
+  /** Passive view (known peers to replace neighbors with). */
+  passive: number
+  /** NEIGHBOR / JOIN requests waiting for an answer. */
+  pending: number
+  /** Peers with stored peer data (addresses). */
+  peerData: number
+  /** Peers whose last membership sequence number is remembered. */
+  seqEntries: number
+  /** Lost neighbors being asked back. */
+  lost: number
+  /** Requests that timed out, whole life. */
+  requestTimeouts: number
+  /** Replies that came after their request timed out (slow peers), whole life. */
+  lateReplies: number
+  /** Timed-out requests still remembered for a late reply (cap: the passive view's). */
+  expired: number
+}
+
 export class HyParView {
   /** Peers we hold a symmetric link with. Capacity: `activeViewCapacity`. */
   readonly active = new IndexedSet<PeerId>()
@@ -714,20 +736,7 @@ export class HyParView {
   }
 
   /** Sizes of the internal maps, for cap assertions in tests. */
-  stats(): {
-    active: number
-    passive: number
-    pending: number
-    peerData: number
-    seqEntries: number
-    lost: number
-    /** Requests that timed out, whole life. */
-    requestTimeouts: number
-    /** Replies that came after their request timed out, whole life. */
-    lateReplies: number
-    /** Timed-out requests still remembered for a late reply. */
-    expired: number
-  } {
+  stats(): MembershipStats {
     return {
       requestTimeouts: this.requestTimeouts,
       lateReplies: this.lateReplies,

@@ -83,6 +83,26 @@ export interface BroadcastStats {
   droppedLazyEntries: number
 }
 
+/** Sizes of one topic's capped broadcast state; each has a documented cap. */
+export interface BroadcastSizes {
+  /** Remembered message ids. */
+  seen: number
+  /** Cached messages (served to GRAFTs). */
+  cache: number
+  /** Ids announced by IHAVE but not received yet. */
+  missingIds: number
+  /** Announcers held for missing ids, in all. */
+  missingTotal: number
+  /** Longest IHAVE queue of one lazy peer. */
+  lazyQueued: number
+  /** Most announcers held for one missing id. */
+  maxAnnouncers: number
+  /** Grafted ids still timed for the adaptive graft wait. */
+  graftTimings: number
+  /** Senders (origins) whose messages travel a tree of their own (cap: `maxOriginTrees`). */
+  originTrees: number
+}
+
 /** Granularity of the expiry sweep over seen ids and cached messages. */
 const EXPIRY_SWEEP_MS = 1_000
 
@@ -533,19 +553,7 @@ export class Plumtree {
   }
 
   /** Sizes of the capped structures, for cap assertions in tests. */
-  sizes(): {
-    seen: number
-    cache: number
-    missingIds: number
-    missingTotal: number
-    lazyQueued: number
-    /** Most announcers held for one missing id. */
-    maxAnnouncers: number
-    /** Grafted ids still timed for the adaptive graft wait. */
-    graftTimings: number
-    /** Origins tracked with a tree of their own. */
-    originTrees: number
-  } {
+  sizes(): BroadcastSizes {
     let lazyQueued = 0
     for (const queue of this.lazyQueues.values()) lazyQueued = Math.max(lazyQueued, queue.size)
     let maxAnnouncers = 0

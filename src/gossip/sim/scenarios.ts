@@ -203,9 +203,9 @@ export function runSingleSender(options: ScenarioOptions & { broadcasts?: number
   const phase = broadcastPhase(sim, options.broadcasts ?? 50, () => sender)
   const { delivery } = phase
   return phaseResult('s2', options, sim, phase, flood, [
-      check('reliability 100 %', delivery.minReliability === 1, `min ${delivery.minReliability}`),
-      check('RMR = 0 exactly', delivery.rmr === 0, `RMR ${delivery.rmr}`),
-      check('LDH <= flood LDH + 2', delivery.ldh <= flood + 2, `LDH ${delivery.ldh}, flood ${flood}`),
+    check('reliability 100 %', delivery.minReliability === 1, `min ${delivery.minReliability}`),
+    check('RMR = 0 exactly', delivery.rmr === 0, `RMR ${delivery.rmr}`),
+    check('LDH <= flood LDH + 2', delivery.ldh <= flood + 2, `LDH ${delivery.ldh}, flood ${flood}`),
     check('no duplicate deliveries', delivery.duplicateDeliveries === 0, `${delivery.duplicateDeliveries}`),
   ])
 }
@@ -292,9 +292,9 @@ export function runRepeatingSenders(options: ScenarioOptions & { broadcasts?: nu
   const flood = Number((floodSum / count).toFixed(2))
   const { delivery } = phase
   return phaseResult('s3r', options, sim, phase, flood, [
-      check('reliability 100 %', delivery.minReliability === 1, `min ${delivery.minReliability}`),
-      check('RMR <= 0.02', delivery.rmr <= 0.02, `RMR ${delivery.rmr.toFixed(4)}`),
-      check('mean LDH <= flood LDH + 2', delivery.meanLdh <= flood + 2, `mean LDH ${delivery.meanLdh}, flood ${flood}`),
+    check('reliability 100 %', delivery.minReliability === 1, `min ${delivery.minReliability}`),
+    check('RMR <= 0.02', delivery.rmr <= 0.02, `RMR ${delivery.rmr.toFixed(4)}`),
+    check('mean LDH <= flood LDH + 2', delivery.meanLdh <= flood + 2, `mean LDH ${delivery.meanLdh}, flood ${flood}`),
     check('no duplicate deliveries', delivery.duplicateDeliveries === 0, `${delivery.duplicateDeliveries}`),
   ])
 }
