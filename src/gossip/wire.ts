@@ -5,7 +5,7 @@
  * Frame layout (all counts and numbers are canonical unsigned varints, ids are raw 32
  * bytes, `opt-bytes` is varint 0 for "absent" or n + 1 followed by n bytes):
  *
- *   frame   = version:u8 (=2)  groupCount:varint (>= 1)  group{groupCount}
+ *   frame   = version:u8 (=3)  groupCount:varint (>= 1)  group{groupCount}
  *   group   = topic:32  messageCount:varint (>= 1)  message{messageCount}
  *   message = tag:u8  body
  *   peer    = id:32  data:opt-bytes
@@ -20,7 +20,7 @@
  *   0x07 shuffleReply   count  peer{count}
  *   0x08 gossip         id:32  origin:32  round  scope:u8 (0 swarm, 1 neighbors)  content:varint-len bytes
  *   0x09 ihave          count  (id:32 round){count}
- *   0x0a graft          flags:u8 (bit 0 id, bit 1 origin)  [id:32]  [origin:32]  round
+ *   0x0a graft          flags:u8 (bit 0 id, bit 1 origin, bit 2 have)  [id:32]  [origin:32]  [count id:32{count}]  round
  *   0x0b prune          origin:32
  *
  * A batch groups consecutive messages of the same topic, so a frame with one message
@@ -28,14 +28,14 @@
  * before anything is allocated. Decoding untrusted bytes throws nothing but WireError;
  * encoding checks the same limits, so we never send what a peer would reject.
  */
-import type { IHaveEntry, NeighborPriority, TopicMessage, TopicMessageType } from './proto/messages.js'
-import type { BroadcastScope, PeerInfo, TopicId } from './proto/types.js'
+import { MAX_GRAFT_HAVE_IDS, type IHaveEntry, type NeighborPriority, type TopicMessage, type TopicMessageType } from './proto/messages.js'
+import type { BroadcastScope, MessageId, PeerInfo, TopicId } from './proto/types.js'
 import { ByteReader, ByteWriter, ID_BYTES, WireError, varintBytes } from './wire-bytes.js'
 
 export { WireError, type WireErrorCode } from './wire-bytes.js'
 
 /** The version byte every frame starts with. */
-export const WIRE_VERSION = 2
+export const WIRE_VERSION = 3
 
 /** Size and count limits enforced by both the encoder and the decoder. */
 export interface WireLimits {
@@ -99,6 +99,7 @@ const TAGS: Readonly<Record<TopicMessageType, number>> = {
 /** GRAFT flag bits. */
 const GRAFT_HAS_ID = 1
 const GRAFT_HAS_ORIGIN = 2
+const GRAFT_HAS_HAVE = 4
 const SCOPES: readonly BroadcastScope[] = ['swarm', 'neighbors']
 const PRIORITIES: readonly NeighborPriority[] = ['low', 'high']
 
@@ -264,9 +265,20 @@ function writeMessage(w: ByteWriter, m: TopicMessage, limits: WireLimits): void 
       }
       return
     case 'graft':
-      w.u8((m.id === undefined ? 0 : GRAFT_HAS_ID) | (m.origin === undefined ? 0 : GRAFT_HAS_ORIGIN))
+      w.u8(
+        (m.id === undefined ? 0 : GRAFT_HAS_ID) |
+          (m.origin === undefined ? 0 : GRAFT_HAS_ORIGIN) |
+          (m.have === undefined ? 0 : GRAFT_HAS_HAVE),
+      )
       if (m.id !== undefined) w.id(m.id, 'graft.id')
       if (m.origin !== undefined) w.id(m.origin, 'graft.origin')
+      if (m.have !== undefined) {
+        if (m.have.length > MAX_GRAFT_HAVE_IDS) {
+          throw new WireError('ERR_WIRE_LIMIT', `graft lists ${m.have.length} ids, limit is ${MAX_GRAFT_HAVE_IDS}`)
+        }
+        w.varint(m.have.length, 'graft.have count')
+        for (const id of m.have) w.id(id, 'graft.have')
+      }
       w.varint(m.round, 'graft.round')
       return
     case 'prune':
@@ -390,17 +402,24 @@ function readMessage(r: ByteReader, limits: WireLimits): TopicMessage {
     }
     case TAGS.graft: {
       const flags = r.u8('graft.flags')
-      if ((flags & ~(GRAFT_HAS_ID | GRAFT_HAS_ORIGIN)) !== 0) {
+      if ((flags & ~(GRAFT_HAS_ID | GRAFT_HAS_ORIGIN | GRAFT_HAS_HAVE)) !== 0) {
         throw new WireError('ERR_WIRE_MALFORMED', `graft.flags has unknown bits: ${flags}`)
       }
       const id = (flags & GRAFT_HAS_ID) !== 0 ? r.id('graft.id') : undefined
       const origin = (flags & GRAFT_HAS_ORIGIN) !== 0 ? r.id('graft.origin') : undefined
+      let have: MessageId[] | undefined
+      if ((flags & GRAFT_HAS_HAVE) !== 0) {
+        have = []
+        const count = r.bounded(MAX_GRAFT_HAVE_IDS, 'graft.have count')
+        for (let i = 0; i < count; i++) have.push(r.id('graft.have'))
+      }
       const round = r.varint('graft.round')
       return {
         type: 'graft',
         round,
         ...(id === undefined ? {} : { id }),
         ...(origin === undefined ? {} : { origin }),
+        ...(have === undefined ? {} : { have }),
       }
     }
     case TAGS.prune:

@@ -18,11 +18,11 @@ suite('OriginTrees', () => {
   it('starts a new origin from the shared tree; a young tree shapes the shared tree, an older one only itself', () => {
     const trees = treesWith('a', 'b', 'c')
     const x = trees.use('x', 0)
-    trees.counted(x)
-    trees.setLazy(x, 'c') // first message of x: the shared tree learns it
+    trees.counted(x, 0)
+    trees.setLazy(x, 'c', 0) // first message of x: the shared tree learns it
     expect([...trees.eager].sort()).toEqual(['a', 'b'])
-    trees.counted(x)
-    trees.setLazy(x, 'b') // x's second message: its own tree only
+    trees.counted(x, 0)
+    trees.setLazy(x, 'b', 0) // x's second message: its own tree only
     expect(trees.eagerFor('x')).toEqual(['a'])
     expect([...trees.eager].sort()).toEqual(['a', 'b'])
     expect(trees.eagerFor('y')).toEqual(['a', 'b']) // an untracked origin would start from the shared tree
@@ -51,9 +51,9 @@ suite('OriginTrees', () => {
   it('catches up on neighbor changes when next used: gone peers leave, new ones take the shared state', () => {
     const trees = treesWith('a', 'b')
     const x = trees.use('x', 0)
-    trees.counted(x)
-    trees.counted(x)
-    trees.setLazy(x, 'b')
+    trees.counted(x, 0)
+    trees.counted(x, 0)
+    trees.setLazy(x, 'b', 0)
     trees.neighborDown('a')
     trees.neighborUp('d', true)
     trees.neighborUp('e', false)
@@ -65,10 +65,41 @@ suite('OriginTrees', () => {
     expect(trees.eagerFor('x').sort()).toEqual(['b', 'd'])
   })
 
+  it("holds a first message's PRUNE back from the shared tree until quietMs pass without another origin's first message", () => {
+    const trees = new OriginTrees(8, 60_000, 500)
+    for (const peer of ['a', 'b', 'c']) trees.neighborUp(peer, true)
+    const x = trees.use('x', 0)
+    trees.counted(x, 0)
+    trees.setLazy(x, 'c', 10)
+    expect(trees.eagerFor('x').sort()).toEqual(['a', 'b']) // x's own tree at once
+    expect([...trees.eager].sort()).toEqual(['a', 'b', 'c']) // the shared tree later
+    expect(trees.pendingPrunes).toBe(1)
+    trees.settle(509)
+    expect(trees.eager.has('c')).toBe(true)
+    trees.settle(510)
+    expect([...trees.eager].sort()).toEqual(['a', 'b'])
+    expect(trees.pendingPrunes).toBe(0)
+  })
+
+  it("drops a first message's shared-tree PRUNE when another origin's first message comes within quietMs", () => {
+    const trees = new OriginTrees(8, 60_000, 500)
+    for (const peer of ['a', 'b', 'c']) trees.neighborUp(peer, true)
+    const x = trees.use('x', 0)
+    trees.counted(x, 0)
+    trees.setLazy(x, 'c', 10)
+    const y = trees.use('y', 300) // y's first message crosses x's: x's PRUNE could cut the cycle twice
+    trees.counted(y, 300)
+    trees.setLazy(y, 'a', 310) // and y's own, seen right after x's, is dropped as well
+    trees.settle(2_000)
+    expect([...trees.eager].sort()).toEqual(['a', 'b', 'c'])
+    expect(trees.eagerFor('x').sort()).toEqual(['a', 'b'])
+    expect(trees.eagerFor('y').sort()).toEqual(['b', 'c'])
+  })
+
   it('never puts a peer outside the active view into a tree', () => {
     const trees = treesWith('a')
     const x = trees.use('x', 0)
-    trees.setEager(x, 'stranger')
+    trees.setEager(x, 'stranger', 0)
     expect(trees.eagerFor('x')).toEqual(['a'])
     expect(trees.eager.has('stranger')).toBe(false)
   })
@@ -83,8 +114,9 @@ suite('Plumtree with a tree per origin', () => {
     node.receive('a', gossip(3, 'x'))
     node.receive('a', gossip(4, 'y'))
     node.receive('b', { type: 'prune', origin: 'x' })
-    expect(node.broadcast.trees.eagerFor('x')).toEqual(['a'])
-    expect(node.broadcast.trees.eagerFor('y').sort()).toEqual(['a', 'b'])
+    // Directed trees: a is the parent of both, so only b is pushed to, and only for y now.
+    expect(node.broadcast.trees.eagerFor('x')).toEqual([])
+    expect(node.broadcast.trees.eagerFor('y')).toEqual(['b'])
     // The next message of y still goes to b eagerly; x's announces to b.
     expect(describe(node.receive('a', gossip(5, 'y')))).toContain('send b gossip round 2')
     const x = describe(node.receive('a', gossip(6, 'x')))
@@ -95,14 +127,49 @@ suite('Plumtree with a tree per origin', () => {
   it("an origin's own tree is directed: a duplicate tells its sender to stop, without cutting our push to it", () => {
     const node = new Harness('me').withNeighbors('a', 'b', 'c')
     node.receive('a', gossip(1, 'x')) // young tree: the paper's symmetric rules
+    // From the second message on, the parent (a) is upstream: no push back to it.
     node.receive('a', gossip(2, 'x'))
-    expect(node.broadcast.trees.eagerFor('x').sort()).toEqual(['a', 'b', 'c'])
+    expect(node.broadcast.trees.eagerFor('x').sort()).toEqual(['b', 'c'])
     const dup = describe(node.receive('b', gossip(2, 'x')))
     expect(dup).toContain('send b prune')
-    expect(node.broadcast.trees.eagerFor('x').sort()).toEqual(['a', 'b', 'c'])
+    expect(node.broadcast.trees.eagerFor('x').sort()).toEqual(['b', 'c'])
     // b's PRUNE, not our duplicate, takes b out of our pushes for x.
     node.receive('b', { type: 'prune', origin: 'x' })
-    expect(node.broadcast.trees.eagerFor('x').sort()).toEqual(['a', 'c'])
+    expect(node.broadcast.trees.eagerFor('x')).toEqual(['c'])
+  })
+
+  it('a copy from a neighbor we already pruned does not make it our parent, nor does it cut the parent', () => {
+    const node = new Harness('me').withNeighbors('a', 'b', 'c')
+    node.receive('a', gossip(1, 'x'))
+    node.receive('a', gossip(2, 'x'))
+    expect(describe(node.receive('b', gossip(2, 'x')))).toContain('send b prune')
+    // b's push of message 3 was on its way before our PRUNE arrived, and comes first.
+    node.receive('b', gossip(3, 'x'))
+    const parentCopy = describe(node.receive('a', gossip(3, 'x')))
+    expect(parentCopy).not.toContain('prune') // a stays our parent
+    expect(describe(node.receive('b', gossip(4, 'x', 1)))).not.toContain('send a prune')
+  })
+
+  it('a tree GRAFT lists what we have; the grafted neighbor pushes its latest messages we lack', () => {
+    const node = new Harness('me').withNeighbors('a', 'b')
+    for (let i = 1; i <= 3; i++) node.receive('a', gossip(i, 'x'))
+    const out = describe(node.receive('b', { type: 'graft', origin: 'x', round: 1, have: [messageId(1), messageId(2)] }))
+    expect(out.filter((line) => line.startsWith('send b gossip'))).toHaveLength(1) // message 3 only
+    expect(node.broadcast.trees.eagerFor('x')).toContain('b')
+  })
+
+  it('keeps pushing to a neighbor that grafted us when a tree optimisation prunes it', () => {
+    const node = new Harness('me').withNeighbors('a', 'b', 'c')
+    node.receive('a', gossip(1, 'x'))
+    node.receive('a', gossip(2, 'x'))
+    node.receive('b', { type: 'graft', origin: 'x', round: 1 }) // b takes our pushes for x
+    // c announces message 3 well before b's copy of it arrives: graft c, prune b.
+    node.receive('c', { type: 'ihave', entries: [{ id: messageId(3), round: 0 }] })
+    node.nowMs += 100
+    const out = describe(node.receive('b', gossip(3, 'x', 2)))
+    expect(out.some((line) => line.startsWith('send c graft'))).toBe(true)
+    expect(out).toContain('send b prune')
+    expect(node.broadcast.trees.eagerFor('x')).toContain('b')
   })
 
   it('caps tracked origins at maxOriginTrees (asserted through sizes())', () => {

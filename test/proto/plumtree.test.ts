@@ -1,6 +1,17 @@
 import { describe as suite, expect, it } from 'vitest'
 import { Harness, describe, messageId } from '../helpers/core.js'
 import type { GossipMessage } from '../../src/gossip/proto/messages.js'
+import type { ProtocolConfigInput } from '../../src/gossip/proto/config.js'
+
+/**
+ * These tests check the paper's rules on the shared tree, so a first message's PRUNE
+ * reaches it at once (sharedTreeQuietMs 0); the hold-back has tests of its own.
+ */
+class PaperHarness extends Harness {
+  constructor(me = 'me', config: ProtocolConfigInput = {}) {
+    super(me, { ...config, broadcast: { sharedTreeQuietMs: 0, ...config.broadcast } })
+  }
+}
 
 const content = new Uint8Array([1, 2, 3])
 function gossip(id: number, round: number): GossipMessage {
@@ -9,7 +20,7 @@ function gossip(id: number, round: number): GossipMessage {
 
 /** A node with neighbors a, b, c, where c has been made lazy by a PRUNE. */
 function nodeWithLazyC(config = {}) {
-  const node = new Harness('me', config).withNeighbors('a', 'b', 'c')
+  const node = new PaperHarness('me', config).withNeighbors('a', 'b', 'c')
   node.receive('c', { type: 'prune', origin: 'o' })
   return node
 }
@@ -30,7 +41,7 @@ suite('Plumtree: broadcast', () => {
   })
 
   it('gives every broadcast its own id, so identical content is delivered twice', () => {
-    const node = new Harness().withNeighbors('a')
+    const node = new PaperHarness().withNeighbors('a')
     const first = node.command({ type: 'broadcast', content })
     const second = node.command({ type: 'broadcast', content })
     const idOf = (actions: ReturnType<Harness['handle']>) => {
@@ -39,7 +50,7 @@ suite('Plumtree: broadcast', () => {
     }
     expect(idOf(first)).toMatch(/^[0-9a-f]{64}$/)
     expect(idOf(first)).not.toBe(idOf(second))
-    const receiver = new Harness('r').withNeighbors('x')
+    const receiver = new PaperHarness('r').withNeighbors('x')
     const delivered = (actions: ReturnType<Harness['handle']>) => describe(actions).filter((l) => l.startsWith('emit received'))
     for (const actions of [first, second]) {
       const send = actions.find((a) => a.type === 'send')
@@ -49,7 +60,7 @@ suite('Plumtree: broadcast', () => {
   })
 
   it('refuses an oversized broadcast at the call site', () => {
-    const node = new Harness('me', { broadcast: { maxMessageBytes: 8 } }).withNeighbors('a')
+    const node = new PaperHarness('me', { broadcast: { maxMessageBytes: 8 } }).withNeighbors('a')
     expect(() => node.command({ type: 'broadcast', content: new Uint8Array(9) })).toThrow(/exceeds maxMessageBytes \(8\)/)
     expect(() => node.command({ type: 'broadcast', content: new Uint8Array(8) })).not.toThrow()
   })
@@ -58,7 +69,7 @@ suite('Plumtree: broadcast', () => {
     const node = nodeWithLazyC()
     const lines = describe(node.command({ type: 'broadcast', content, scope: 'neighbors', id: messageId(1) }))
     expect(lines).toEqual(['send a gossip round 0', 'send b gossip round 0', 'send c gossip round 0'])
-    const receiver = new Harness('r').withNeighbors('x', 'y')
+    const receiver = new PaperHarness('r').withNeighbors('x', 'y')
     const got = describe(receiver.receive('x', { ...gossip(2, 0), scope: 'neighbors' }))
     expect(got).toEqual(['emit received from x hops 1'])
   })
@@ -87,7 +98,7 @@ suite('Plumtree: GOSSIP', () => {
   })
 
   it('a PRUNE moves the sender to lazy', () => {
-    const node = new Harness().withNeighbors('a')
+    const node = new PaperHarness().withNeighbors('a')
     node.receive('a', { type: 'prune', origin: 'o' })
     expect(node.broadcast.lazy.has('a')).toBe(true)
     expect(node.broadcast.eager.size).toBe(0)
@@ -96,7 +107,7 @@ suite('Plumtree: GOSSIP', () => {
 
 suite('Plumtree: IHAVE and GRAFT', () => {
   it('grafts the first announcer after timer1, then the next one after timer2', () => {
-    const node = new Harness('me', { broadcast: { adaptiveGraftTimeout: false } }).withNeighbors('a', 'b')
+    const node = new PaperHarness('me', { broadcast: { adaptiveGraftTimeout: false } }).withNeighbors('a', 'b')
     node.receive('a', { type: 'prune', origin: 'o' })
     node.receive('b', { type: 'prune', origin: 'o' })
     expect(describe(node.receive('a', { type: 'ihave', entries: [{ id: messageId(1), round: 4 }] }))).toEqual([
@@ -111,7 +122,7 @@ suite('Plumtree: IHAVE and GRAFT', () => {
   })
 
   it('does not graft once the message arrived', () => {
-    const node = new Harness().withNeighbors('a', 'b')
+    const node = new PaperHarness().withNeighbors('a', 'b')
     node.receive('a', { type: 'prune', origin: 'o' })
     node.receive('a', { type: 'ihave', entries: [{ id: messageId(1), round: 0 }] })
     node.receive('b', gossip(1, 0))
@@ -119,7 +130,7 @@ suite('Plumtree: IHAVE and GRAFT', () => {
   })
 
   it('ignores announcements of ids it already has', () => {
-    const node = new Harness().withNeighbors('a', 'b')
+    const node = new PaperHarness().withNeighbors('a', 'b')
     node.receive('b', gossip(1, 0))
     node.receive('a', { type: 'prune', origin: 'o' })
     expect(node.receive('a', { type: 'ihave', entries: [{ id: messageId(1), round: 0 }] })).toEqual([])
@@ -140,7 +151,7 @@ suite('Plumtree: IHAVE and GRAFT', () => {
   })
 
   it('optimises the tree: a GOSSIP that took >= threshold more hops than an IHAVE swaps parents', () => {
-    const node = new Harness().withNeighbors('a', 'b')
+    const node = new PaperHarness().withNeighbors('a', 'b')
     node.receive('b', { type: 'prune', origin: 'o' })
     node.receive('b', { type: 'ihave', entries: [{ id: messageId(1), round: 1 }] })
     const lines = describe(node.receive('a', gossip(1, 3)))
@@ -151,7 +162,7 @@ suite('Plumtree: IHAVE and GRAFT', () => {
   })
 
   it('announces an id to a lazy peer only while that peer has not shown it has the message', () => {
-    const node = new Harness().withNeighbors('a', 'b', 'c')
+    const node = new PaperHarness().withNeighbors('a', 'b', 'c')
     node.receive('b', { type: 'prune', origin: 'o' })
     node.receive('c', { type: 'prune', origin: 'o' })
     // Both b and c are lazy: the GOSSIP from a queues an IHAVE for each.
@@ -163,7 +174,7 @@ suite('Plumtree: IHAVE and GRAFT', () => {
   })
 
   it('the first graft wait follows the observed lag, within its bounds', () => {
-    const node = new Harness('me', { broadcast: { maxGraftTimeoutMs: 300 } }).withNeighbors('a', 'b')
+    const node = new PaperHarness('me', { broadcast: { maxGraftTimeoutMs: 300 } }).withNeighbors('a', 'b')
     node.receive('b', { type: 'prune', origin: 'o' })
     expect(node.broadcast.graftTimeoutMs()).toBe(80)
     for (let i = 1; i <= 20; i++) {
@@ -179,7 +190,7 @@ suite('Plumtree: IHAVE and GRAFT', () => {
 
 suite('Plumtree: caps on network-fed state', () => {
   it('an IHAVE flood with random ids stays within the missing-announcement caps', () => {
-    const node = new Harness('me', { broadcast: { maxMissingTotal: 50, maxAnnouncersPerId: 2 } }).withNeighbors('a', 'b', 'c')
+    const node = new PaperHarness('me', { broadcast: { maxMissingTotal: 50, maxAnnouncersPerId: 2 } }).withNeighbors('a', 'b', 'c')
     for (const peer of ['a', 'b', 'c']) node.receive(peer, { type: 'prune', origin: 'o' })
     for (let batch = 0; batch < 10; batch++) {
       const entries = Array.from({ length: 20 }, (_, i) => ({ id: messageId(batch * 20 + i), round: 0 }))
@@ -193,7 +204,7 @@ suite('Plumtree: caps on network-fed state', () => {
   })
 
   it('per-peer lazy queues are capped', () => {
-    const node = new Harness('me', { broadcast: { maxLazyQueuePerPeer: 3 } }).withNeighbors('a', 'b')
+    const node = new PaperHarness('me', { broadcast: { maxLazyQueuePerPeer: 3 } }).withNeighbors('a', 'b')
     node.receive('b', { type: 'prune', origin: 'o' })
     for (let i = 0; i < 10; i++) node.receive('a', gossip(i, 0))
     expect(node.broadcast.sizes().lazyQueued).toBe(3)
@@ -201,7 +212,7 @@ suite('Plumtree: caps on network-fed state', () => {
   })
 
   it('seen ids and cached messages are capped and expire', () => {
-    const node = new Harness('me', { broadcast: { maxSeenIds: 5, maxCachedMessages: 3, messageCacheMs: 1000, seenIdRetentionMs: 2000 } }).withNeighbors('a')
+    const node = new PaperHarness('me', { broadcast: { maxSeenIds: 5, maxCachedMessages: 3, messageCacheMs: 1000, seenIdRetentionMs: 2000 } }).withNeighbors('a')
     for (let i = 0; i < 10; i++) node.receive('a', gossip(i, 0))
     expect(node.broadcast.sizes().seen).toBe(5)
     expect(node.broadcast.sizes().cache).toBe(3)

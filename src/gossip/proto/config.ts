@@ -163,6 +163,16 @@ export interface BroadcastConfig {
   maxOriginTrees: number
   /** An origin silent for this long loses its own tree. @default 600_000 (hearsay, 10 min) */
   originTreeIdleMs: number
+  /**
+   * A PRUNE caused by a new origin's first message reaches the shared tree only if no
+   * other new origin's first message was seen within this many ms before or after it;
+   * the origin's own tree is pruned at once either way. Two first messages crossing a
+   * cycle would each cut a different link of it. 0 prunes the shared tree at once.
+   * @default 500 (hearsay: in simulation with 50 nodes and mostly new senders at 200
+   * broadcasts/s, pruning at once left 48 (sender, node) pairs without an eager parent
+   * and a fan-out p50 of 447 ms against 176 ms for the same broadcasts 1 s apart)
+   */
+  sharedTreeQuietMs: number
 }
 
 /** The full, validated protocol configuration (see `resolveConfig`). */
@@ -215,6 +225,7 @@ export const DEFAULT_BROADCAST_CONFIG: Readonly<BroadcastConfig> = Object.freeze
   maxCachedMessages: 10_000,
   maxOriginTrees: 64,
   originTreeIdleMs: 600_000,
+  sharedTreeQuietMs: 500,
 })
 
 /** Partial overrides, e.g. `{ membership: { activeViewCapacity: 6 } }`. */
@@ -282,6 +293,7 @@ const BROADCAST_MINIMUMS: Record<keyof BroadcastConfig, number> = {
   maxCachedMessages: 0,
   maxOriginTrees: 0,
   originTreeIdleMs: 1,
+  sharedTreeQuietMs: 0,
 }
 
 /** Throws ConfigError naming the first invalid field. */

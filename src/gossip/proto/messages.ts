@@ -141,9 +141,19 @@ export interface GraftMessage {
   readonly id?: MessageId | undefined
   /** The origin whose tree the link joins; without it, the tree of message `id`. */
   readonly origin?: PeerId | undefined
+  /**
+   * Tree optimisation only: the latest messages of `origin` we have (at most
+   * `MAX_GRAFT_HAVE_IDS`). The grafted peer pushes its own latest ones that are not
+   * among them: they passed it before the link joined its tree, and the neighbor we
+   * prune at the same time may no longer push them to us either.
+   */
+  readonly have?: readonly MessageId[] | undefined
   /** Hops of the announcement that led to this GRAFT. */
   readonly round: number
 }
+
+/** Most ids a tree GRAFT lists as `have` (the latest messages kept per origin tree). */
+export const MAX_GRAFT_HAVE_IDS = 4
 
 /** PRUNE: make the link lazy in `origin`'s tree. */
 export interface PruneMessage {

@@ -26,6 +26,14 @@
  *   stream of messages from one sender kept breaking its tree: a copy still in flight
  *   over a link being replaced arrived first, and the PRUNE that followed cut the new
  *   parent's link in both directions.
+ * - **Crossing first messages do not cut the shared tree.** Two new origins' first
+ *   messages crossing a cycle would each PRUNE a different link of it (the single
+ *   tree's failure under concurrent senders, now on the shared tree). A PRUNE caused by
+ *   a first message therefore reaches the shared tree only after `quietMs` in which no
+ *   other origin's first message was seen (before or after it); until then it is
+ *   pending, and it is dropped if one was. The origin's own tree is pruned at once.
+ *   While many new senders start at once the shared tree keeps the links it had, and
+ *   it is pruned again once they are quiet.
  * - Neighbor changes touch only the shared tree. Each one bumps a link epoch; an origin
  *   tree catches up when it is next used (peers gone, or re-linked since, leave it; new
  *   neighbors take the shared tree's state), so a neighbor change never walks every tree.
@@ -34,18 +42,50 @@
  *   shared tree. With `maxTrees` = 0 every origin uses the shared tree (the paper's
  *   single tree).
  */
-import type { PeerId } from './types.js'
+import { MAX_GRAFT_HAVE_IDS } from './messages.js'
+import type { MessageId, PeerId } from './types.js'
 
 /** One origin's tree at this node. Opaque outside this module. */
 export interface OriginTree {
+  /** The origin (sender) this tree carries messages of. */
+  readonly origin: PeerId
   /** Eager neighbors for this origin; every other active neighbor is lazy. */
   eager: PeerId[]
+  /**
+   * The neighbor the latest new message of this origin came from first (not counting
+   * a push from a `stopped` neighbor still in flight): this node's parent in the tree. A duplicate
+   * from it is not answered with PRUNE, so crossing copies cannot cut both links in.
+   */
+  parent: PeerId | undefined
+  /**
+   * Neighbors this node told (PRUNE) to stop pushing this origin's messages and has not
+   * grafted since, each with the sequence number of that PRUNE (see `Plumtree`).
+   * Capacity: the active view.
+   */
+  stopped: Array<{ readonly peer: PeerId; readonly seq: number }>
+  /**
+   * Neighbors that asked (GRAFT) to receive this origin's messages from us and have not
+   * pruned us since: they may take us as their parent. Capacity: the active view.
+   */
+  adopted: PeerId[]
+  /** The latest messages of this origin seen here, oldest first (listed in and compared with a tree GRAFT's `have`). Capacity: MAX_GRAFT_HAVE_IDS. */
+  recent: MessageId[]
   /** Link epoch this tree was last brought up to date at. */
   epoch: number
   lastUsedMs: number
   /** Messages of this origin seen (delivered or sent) while tracked. */
   messages: number
 }
+
+/** A young tree's change to one shared-tree link, waiting for quiet. */
+interface PendingChange {
+  /** The origin whose first message caused it. */
+  readonly origin: PeerId
+  /** Make the link eager (GRAFT, first copy) or lazy (PRUNE, duplicate). */
+  readonly eager: boolean
+  readonly atMs: number
+}
+
 
 export class OriginTrees {
   /** Shared tree: neighbors pushed to eagerly by default. Subset of the active view. */
@@ -58,10 +98,20 @@ export class OriginTrees {
   private epoch = 0
   /** Active neighbor -> the epoch it came up at. */
   private readonly upEpoch = new Map<PeerId, number>()
+  /**
+   * Shared-tree PRUNEs waiting for `quietMs` without another origin's first message:
+   * neighbor -> the origin whose first message caused it and when. At most one per
+   * active neighbor (a later one replaces it), so capped by the active view.
+   */
+  private readonly pendingLazy = new Map<PeerId, PendingChange>()
+  /** The latest first message seen and the latest one of another origin than it. */
+  private latestFirst: { origin: PeerId; atMs: number } | undefined
+  private latestOtherFirst: { origin: PeerId; atMs: number } | undefined
 
   constructor(
     private readonly maxTrees: number,
     private readonly idleMs: number,
+    private readonly quietMs: number = 0,
   ) {}
 
   /** Number of origins tracked with their own tree. */
@@ -87,6 +137,7 @@ export class OriginTrees {
   }
 
   neighborDown(peer: PeerId): void {
+    this.pendingLazy.delete(peer)
     if (!this.upEpoch.delete(peer)) return
     this.epoch++
     this.eager.delete(peer)
@@ -100,9 +151,20 @@ export class OriginTrees {
    */
   use(origin: PeerId, nowMs: number): OriginTree | undefined {
     if (this.maxTrees === 0) return undefined
+    this.settle(nowMs)
     let tree = this.trees.get(origin)
     if (tree === undefined) {
-      tree = { eager: [...this.eager], epoch: this.epoch, lastUsedMs: nowMs, messages: 0 }
+      tree = {
+        origin,
+        eager: [...this.eager],
+        parent: undefined,
+        stopped: [],
+        adopted: [],
+        recent: [],
+        epoch: this.epoch,
+        lastUsedMs: nowMs,
+        messages: 0,
+      }
       this.trees.set(origin, tree)
       if (this.trees.size > this.maxTrees) this.trees.delete(this.trees.keys().next().value as PeerId)
       return tree
@@ -139,24 +201,30 @@ export class OriginTrees {
    * Makes the link to active neighbor `peer` eager in `tree`, and in the shared tree
    * while `tree` is young (or `undefined`).
    */
-  setEager(tree: OriginTree | undefined, peer: PeerId): void {
+  setEager(tree: OriginTree | undefined, peer: PeerId, nowMs: number): void {
     if (!this.isActive(peer)) return
-    if (this.mirrors(tree)) {
+    if (tree === undefined || (this.mirrors(tree) && (this.quietMs === 0 || this.eager.size === 0))) {
+      this.pendingLazy.delete(peer)
       this.lazy.delete(peer)
       this.eager.add(peer)
+    } else if (this.mirrors(tree)) {
+      this.defer(tree.origin, peer, true, nowMs)
     }
     if (tree !== undefined && !tree.eager.includes(peer)) tree.eager.push(peer)
   }
 
   /**
    * Makes the link to active neighbor `peer` lazy in `tree`, and in the shared tree
-   * while `tree` is young (or `undefined`).
+   * while `tree` is young (or `undefined`); for a young tree, once no other origin's
+   * first message comes within `quietMs` of `nowMs`.
    */
-  setLazy(tree: OriginTree | undefined, peer: PeerId): void {
+  setLazy(tree: OriginTree | undefined, peer: PeerId, nowMs: number): void {
     if (!this.isActive(peer)) return
-    if (this.mirrors(tree)) {
+    if (tree === undefined || (this.mirrors(tree) && this.quietMs === 0)) {
       this.eager.delete(peer)
       this.lazy.add(peer)
+    } else if (this.mirrors(tree)) {
+      this.defer(tree.origin, peer, false, nowMs)
     }
     if (tree === undefined) return
     const at = tree.eager.indexOf(peer)
@@ -186,9 +254,60 @@ export class OriginTrees {
     return tree === undefined || tree.messages <= 1
   }
 
-  /** One more message of `tree`'s origin was seen. */
-  counted(tree: OriginTree | undefined): void {
-    if (tree !== undefined) tree.messages++
+  /**
+   * One more message of `tree`'s origin was seen at `nowMs`. Its first one drops the
+   * pending shared-tree PRUNEs of other origins' first messages from the last `quietMs`.
+   */
+  counted(tree: OriginTree | undefined, nowMs: number): void {
+    if (tree === undefined) return
+    tree.messages++
+    // Directed from now on: the parent of the first message is upstream, not pushed to.
+    if (tree.messages === 2 && tree.parent !== undefined) {
+      const at = tree.eager.indexOf(tree.parent)
+      if (at >= 0) tree.eager.splice(at, 1)
+    }
+    if (tree.messages !== 1 || this.quietMs === 0) return
+    for (const [peer, pending] of this.pendingLazy) {
+      if (pending.origin !== tree.origin && pending.atMs >= nowMs - this.quietMs) this.pendingLazy.delete(peer)
+    }
+    if (this.latestFirst !== undefined && this.latestFirst.origin !== tree.origin) this.latestOtherFirst = this.latestFirst
+    this.latestFirst = { origin: tree.origin, atMs: nowMs }
+  }
+
+  /** Holds a young tree's change of the link to `peer` back from the shared tree until quiet. */
+  private defer(origin: PeerId, peer: PeerId, eager: boolean, nowMs: number): void {
+    if (this.otherFirstSince(origin, nowMs - this.quietMs)) this.pendingLazy.delete(peer)
+    else this.pendingLazy.set(peer, { origin, eager, atMs: nowMs })
+  }
+
+  /** Was a first message of an origin other than `origin` seen at or after `sinceMs`? */
+  private otherFirstSince(origin: PeerId, sinceMs: number): boolean {
+    for (const first of [this.latestFirst, this.latestOtherFirst]) {
+      if (first !== undefined && first.origin !== origin && first.atMs >= sinceMs) return true
+    }
+    return false
+  }
+
+  /** Applies the pending shared-tree PRUNEs that stayed quiet for `quietMs`. */
+  settle(nowMs: number): void {
+    if (this.pendingLazy.size === 0) return
+    for (const [peer, pending] of this.pendingLazy) {
+      if (pending.atMs + this.quietMs > nowMs) continue
+      this.pendingLazy.delete(peer)
+      if (!this.isActive(peer)) continue
+      if (pending.eager) {
+        this.lazy.delete(peer)
+        this.eager.add(peer)
+      } else {
+        this.eager.delete(peer)
+        this.lazy.add(peer)
+      }
+    }
+  }
+
+  /** Shared-tree PRUNEs waiting for quiet (for tests and metrics; capped by the active view). */
+  get pendingPrunes(): number {
+    return this.pendingLazy.size
   }
 
   /** Eager neighbors of `origin`'s tree as it would be used now, without touching it. */
@@ -197,6 +316,37 @@ export class OriginTrees {
     if (tree === undefined) return [...this.eager]
     this.catchUp(tree)
     return [...tree.eager]
+  }
+
+  /** The sequence number of the PRUNE that stopped `peer` in `tree`, if it is stopped. */
+  stoppedAt(tree: OriginTree, peer: PeerId): number | undefined {
+    return tree.stopped.find((stop) => stop.peer === peer)?.seq
+  }
+
+  /** `peer` was told (PRUNE number `seq`) to stop pushing `tree`'s origin's messages. */
+  stop(tree: OriginTree, peer: PeerId, seq: number): void {
+    tree.stopped = tree.stopped.filter((stop) => stop.peer !== peer)
+    tree.stopped.push({ peer, seq })
+  }
+
+  /** `peer` pushes `tree`'s origin's messages to us again (it was grafted). */
+  unstop(tree: OriginTree, peer: PeerId): void {
+    if (tree.stopped.length > 0) tree.stopped = tree.stopped.filter((stop) => stop.peer !== peer)
+  }
+
+  /** `peer` grafted (`adopted` true) or pruned us in `tree`. */
+  adopt(tree: OriginTree | undefined, peer: PeerId, adopted: boolean): void {
+    if (tree === undefined) return
+    const at = tree.adopted.indexOf(peer)
+    if (adopted && at < 0) tree.adopted.push(peer)
+    else if (!adopted && at >= 0) tree.adopted.splice(at, 1)
+  }
+
+  /** Remembers `id` as the latest message of `tree`'s origin. */
+  noteRecent(tree: OriginTree | undefined, id: MessageId): void {
+    if (tree === undefined) return
+    tree.recent.push(id)
+    if (tree.recent.length > MAX_GRAFT_HAVE_IDS) tree.recent.shift()
   }
 
   /** Tracked origins, least recently used first (for tests and metrics). */
@@ -211,7 +361,11 @@ export class OriginTrees {
   private catchUp(tree: OriginTree): void {
     if (tree.epoch === this.epoch) return
     const since = tree.epoch
-    tree.eager = tree.eager.filter((peer) => (this.upEpoch.get(peer) ?? Number.POSITIVE_INFINITY) <= since)
+    const linkedBefore = (peer: PeerId): boolean => (this.upEpoch.get(peer) ?? Number.POSITIVE_INFINITY) <= since
+    tree.eager = tree.eager.filter(linkedBefore)
+    tree.stopped = tree.stopped.filter((stop) => linkedBefore(stop.peer))
+    tree.adopted = tree.adopted.filter(linkedBefore)
+    if (tree.parent !== undefined && !linkedBefore(tree.parent)) tree.parent = undefined
     for (const peer of this.eager) {
       if ((this.upEpoch.get(peer) as number) > since) tree.eager.push(peer)
     }

@@ -52,6 +52,8 @@ interface MissingEntry {
   firstAnnouncedMs: number
   /** Announcers a GRAFT was sent to for this id (their answers are no eager copies). */
   grafted: PeerId[]
+  /** The control sequence number each GRAFT in `grafted` was sent at. */
+  graftSeqs: number[]
   /** Smallest IHAVE round seen for this id, for the tree optimisation. */
   bestRound: number
   bestPeer: PeerId
@@ -124,6 +126,8 @@ export class Plumtree {
    */
   private readonly lazyQueues = new Map<PeerId, Map<MessageId, number>>()
   private dispatchScheduled = false
+  /** Numbers the PRUNEs and repair GRAFTs this node sends, to tell which came last. */
+  private controlSeq = 0
   private nextSweepMs = 0
   /**
    * Ids we grafted -> when their first IHAVE arrived, to time the late eager copy.
@@ -150,7 +154,7 @@ export class Plumtree {
     private readonly config: BroadcastConfig,
     private readonly io: BroadcastIo,
   ) {
-    this.trees = new OriginTrees(config.maxOriginTrees, config.originTreeIdleMs)
+    this.trees = new OriginTrees(config.maxOriginTrees, config.originTreeIdleMs, config.sharedTreeQuietMs)
   }
 
   /** Shared tree: neighbors pushed to eagerly by default. Subset of the active view. */
@@ -222,7 +226,8 @@ export class Plumtree {
     }
     this.cacheMessage(message, nowMs)
     const tree = this.trees.use(this.me, nowMs)
-    this.trees.counted(tree)
+    this.trees.counted(tree, nowMs)
+    this.trees.noteRecent(tree, id)
     for (const peer of this.trees.eagerOf(tree)) this.sendGossip(peer, message)
     for (const peer of this.trees.lazyOf(tree)) this.queueIHave(peer, { id, round: 0 })
   }
@@ -241,7 +246,7 @@ export class Plumtree {
       case 'graft':
         return this.onGraft(from, message, isNeighbor, nowMs)
       case 'prune':
-        if (isNeighbor) this.trees.setLazy(this.trees.use(message.origin, nowMs), from)
+        if (isNeighbor) this.onPrune(from, message.origin, nowMs)
         return
     }
   }
@@ -272,10 +277,12 @@ export class Plumtree {
       if (isNeighbor && message.scope === 'swarm') {
         // In an origin's own (directed) tree a duplicate says only that `from` need not push
         // to us; we may still be its parent, so our link to it stays as it is.
+        // The parent's copy came second: the first was a push we had already stopped, still
+        // in flight. Pruning the parent too would leave no one pushing to us.
         const dupTree = this.trees.use(message.origin, nowMs)
-        if (!this.trees.directed(dupTree)) this.trees.setLazy(dupTree, from)
-        this.stats.prunesSent++
-        this.io.send(from, { type: 'prune', origin: message.origin })
+        if (this.trees.directed(dupTree) && dupTree?.parent === from) return
+        if (!this.trees.directed(dupTree)) this.trees.setLazy(dupTree, from, nowMs)
+        this.prune(dupTree, from, message.origin)
       }
       return
     }
@@ -302,19 +309,28 @@ export class Plumtree {
       else this.sampleEagerLag(nowMs - missing.firstAnnouncedMs)
     }
     const tree = this.trees.use(message.origin, nowMs)
-    this.trees.counted(tree)
-    for (const peer of this.trees.eagerOf(tree)) if (peer !== from) this.sendGossip(peer, forwarded)
-    for (const peer of this.trees.lazyOf(tree)) {
-      // A lazy peer that announced this id to us has it: no IHAVE back.
-      if (peer === from || (missing !== undefined && missing.announcers.some((a) => a.peer === peer))) continue
-      this.queueIHave(peer, { id: message.id, round: hops })
-    }
+    this.trees.counted(tree, nowMs)
+    this.trees.noteRecent(tree, message.id)
+    // A peer that announced this id to us, or that we grafted for it, has it: no copy and
+    // no IHAVE back.
+    const hasIt = (peer: PeerId): boolean =>
+      peer === from || (missing !== undefined && (missing.grafted.includes(peer) || missing.announcers.some((a) => a.peer === peer)))
+    for (const peer of this.trees.eagerOf(tree)) if (!hasIt(peer)) this.sendGossip(peer, forwarded)
+    for (const peer of this.trees.lazyOf(tree)) if (!hasIt(peer)) this.queueIHave(peer, { id: message.id, round: hops })
     if (!isNeighbor) return
+    if (tree !== undefined) {
+      // The answer to a GRAFT we sent after our last PRUNE to `from`: it pushes to us again.
+      const stoppedAt = this.trees.stoppedAt(tree, from)
+      const graftedAt = missing?.graftSeqs[missing.grafted.lastIndexOf(from)]
+      if (stoppedAt !== undefined && graftedAt !== undefined && graftedAt > stoppedAt) this.trees.unstop(tree, from)
+      // A neighbor that grafted us takes our pushes: it is downstream, not our parent.
+      if (this.trees.stoppedAt(tree, from) === undefined && !tree.adopted.includes(from)) tree.parent = from
+    }
     // The paper makes the sender eager, as the shared tree also carries other origins'
     // messages the other way; an origin's own tree is directed and never pushes back to
     // the parent (its pushes would only come back as PRUNEs).
-    if (!this.trees.directed(tree)) this.trees.setEager(tree, from)
-    if (missing !== undefined) this.optimize(tree, message.origin, from, message.round, missing, nowMs)
+    if (!this.trees.directed(tree)) this.trees.setEager(tree, from, nowMs)
+    if (missing !== undefined) this.optimize(tree, message, from, missing, nowMs)
   }
 
   /**
@@ -326,12 +342,12 @@ export class Plumtree {
    */
   private optimize(
     tree: OriginTree | undefined,
-    origin: PeerId,
+    message: GossipMessage,
     from: PeerId,
-    gossipRound: number,
     missing: MissingEntry,
     nowMs: number,
   ): void {
+    const { origin, round: gossipRound } = message
     // Already grafted for this id: its copy is on the way and will be pruned as a duplicate.
     if (missing.grafted.length > 0) return
     let peer: PeerId
@@ -345,13 +361,34 @@ export class Plumtree {
     } else {
       return
     }
-    if (peer === from || !this.trees.isLazy(tree, peer)) return
-    this.trees.setEager(tree, peer)
+    if (peer === from) return
+    // In an origin's own (directed) tree the GRAFT asks `peer` to push to us; we do not
+    // push to it (were it to receive our copies first, it could take us as its parent
+    // while we take it as ours, and the two would be cut off from the origin).
+    if (this.trees.directed(tree)) {
+      if (tree?.parent === peer) return
+    } else {
+      if (!this.trees.isLazy(tree, peer)) return
+      this.trees.setEager(tree, peer, nowMs)
+    }
     this.stats.graftsSent++
-    this.io.send(peer, { type: 'graft', origin, round })
-    this.trees.setLazy(tree, from)
+    // `have`: newer messages of the origin may have passed `peer` before our GRAFT reaches
+    // it, and `from`, pruned now, may not push them to us either.
+    this.io.send(peer, { type: 'graft', origin, round, ...(tree === undefined ? {} : { have: [...tree.recent] }) })
+    // Our pushes to `from` stop too, unless it asked for them (a GRAFT): then it may have
+    // taken us as its parent as we took it as ours, and would be left with no one.
+    if (tree === undefined || !tree.adopted.includes(from)) this.trees.setLazy(tree, from, nowMs)
+    this.prune(tree, from, origin)
+    if (tree === undefined) return
+    tree.parent = peer
+    this.trees.unstop(tree, peer)
+  }
+
+  /** Tells `peer` to stop pushing `origin`'s messages to us. */
+  private prune(tree: OriginTree | undefined, peer: PeerId, origin: PeerId): void {
+    if (tree !== undefined) this.trees.stop(tree, peer, ++this.controlSeq)
     this.stats.prunesSent++
-    this.io.send(from, { type: 'prune', origin })
+    this.io.send(peer, { type: 'prune', origin })
   }
 
   /**
@@ -402,6 +439,7 @@ export class Plumtree {
           timerRunning: false,
           firstAnnouncedMs: nowMs,
           grafted: [],
+          graftSeqs: [],
           bestRound: round,
           bestPeer: from,
           firstPeer: from,
@@ -450,6 +488,7 @@ export class Plumtree {
     }
     this.missingTotal--
     entry.grafted.push(next.peer)
+    entry.graftSeqs.push(++this.controlSeq)
     // The link joins the origin's tree when the message arrives over it (the origin is
     // not known before): onGossip makes the sender of a new message eager.
     this.stats.graftsSent++
@@ -457,11 +496,29 @@ export class Plumtree {
     this.io.schedule(this.config.graftTimeout2Ms, { kind: 'graft', id })
   }
 
+  private onPrune(from: PeerId, origin: PeerId, nowMs: number): void {
+    const tree = this.trees.use(origin, nowMs)
+    this.trees.setLazy(tree, from, nowMs)
+    this.trees.adopt(tree, from, false)
+  }
+
   private onGraft(from: PeerId, message: GraftMessage, isNeighbor: boolean, nowMs: number): void {
     const cached = message.id === undefined ? undefined : this.cache.get(message.id)
     const origin = message.origin ?? cached?.message.origin
-    if (isNeighbor) this.trees.setEager(origin === undefined ? undefined : this.trees.use(origin, nowMs), from)
+    const tree = origin === undefined ? undefined : this.trees.use(origin, nowMs)
+    if (isNeighbor) {
+      this.trees.setEager(tree, from, nowMs)
+      this.trees.adopt(tree, from, true)
+    }
     if (cached !== undefined) this.sendGossip(from, cached.message)
+    // A tree GRAFT: push the origin's latest messages `from` does not list as had (they
+    // passed here before `from` joined the tree).
+    if (message.have === undefined || !isNeighbor || tree === undefined) return
+    for (const id of tree.recent) {
+      if (message.have.includes(id)) continue
+      const missed = this.cache.get(id)
+      if (missed !== undefined) this.sendGossip(from, missed.message)
+    }
   }
 
   // ---------------------------------------------------------------- lazy push
