@@ -311,12 +311,12 @@ export class Plumtree {
     const tree = this.trees.use(message.origin, nowMs)
     this.trees.counted(tree, nowMs)
     this.trees.noteRecent(tree, message.id)
-    // A peer that announced this id to us, or that we grafted for it, has it: no copy and
-    // no IHAVE back.
-    const hasIt = (peer: PeerId): boolean =>
-      peer === from || (missing !== undefined && (missing.grafted.includes(peer) || missing.announcers.some((a) => a.peer === peer)))
-    for (const peer of this.trees.eagerOf(tree)) if (!hasIt(peer)) this.sendGossip(peer, forwarded)
-    for (const peer of this.trees.lazyOf(tree)) if (!hasIt(peer)) this.queueIHave(peer, { id: message.id, round: hops })
+    for (const peer of this.trees.eagerOf(tree)) if (peer !== from) this.sendGossip(peer, forwarded)
+    for (const peer of this.trees.lazyOf(tree)) {
+      // A lazy peer that announced this id to us has it: no IHAVE back.
+      if (peer === from || (missing !== undefined && missing.announcers.some((a) => a.peer === peer))) continue
+      this.queueIHave(peer, { id: message.id, round: hops })
+    }
     if (!isNeighbor) return
     if (tree !== undefined) {
       // The answer to a GRAFT we sent after our last PRUNE to `from`: it pushes to us again.
