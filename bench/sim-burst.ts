@@ -8,11 +8,15 @@
  *
  * Prints one JSON object (see src/gossip/sim/concurrent.ts for the fields). `--trees 0`
  * runs the same with one shared tree for every sender; `--fixed-graft-wait` turns the
- * adaptive graft wait off. Bounded by the simulation itself (fixed counts, at most 20 s
- * of virtual time after the last broadcast).
+ * adaptive graft wait off; `--shared-tree-quiet-ms 0` lets first messages prune the
+ * shared tree at once. `--compare-interval-ms 1000` also runs the same broadcasts that
+ * far apart and reports the burst's fan-out p50 and p99 as ratios of theirs, with the
+ * bars (p50 <= 1.25x, p99 <= 1.5x, RMR <= 0.05, every node with an eager parent).
+ * Bounded by the simulation itself (fixed counts, at most 20 s of virtual time after the
+ * last broadcast).
  */
 import { Command } from 'commander'
-import { runConcurrentSenders } from '../src/gossip/sim/concurrent.js'
+import { runConcurrentSenders, type ConcurrentResult } from '../src/gossip/sim/concurrent.js'
 import { nonNegativeInt } from '../src/cli/int-args.js'
 
 const options = new Command('sim-burst')
@@ -25,6 +29,8 @@ const options = new Command('sim-burst')
   .option('--max-latency-ms <ms>', 'largest link latency', nonNegativeInt, 50)
   .option('--trees <n>', 'broadcast.maxOriginTrees (0 = one shared tree)', nonNegativeInt)
   .option('--fixed-graft-wait', 'broadcast.adaptiveGraftTimeout = false')
+  .option('--shared-tree-quiet-ms <ms>', 'broadcast.sharedTreeQuietMs', nonNegativeInt)
+  .option('--compare-interval-ms <ms>', 'also run the same broadcasts this far apart and report ratios', nonNegativeInt)
   .option('--seed <s>', 'seed', nonNegativeInt, 1)
   .parse()
   .opts<{
@@ -37,25 +43,50 @@ const options = new Command('sim-burst')
     maxLatencyMs: number
     trees?: number
     fixedGraftWait?: boolean
+    sharedTreeQuietMs?: number
+    compareIntervalMs?: number
     seed: number
   }>()
 
 const broadcast = {
   ...(options.trees === undefined ? {} : { maxOriginTrees: options.trees }),
   ...(options.fixedGraftWait === true ? { adaptiveGraftTimeout: false } : {}),
+  ...(options.sharedTreeQuietMs === undefined ? {} : { sharedTreeQuietMs: options.sharedTreeQuietMs }),
 }
-console.log(
-  JSON.stringify(
-    runConcurrentSenders({
-      nodes: options.nodes,
-      seed: options.seed,
-      intervalMs: options.intervalMs,
-      messages: options.messages,
-      senders: options.senders,
-      warmup: options.warmup,
-      minLatencyMs: options.minLatencyMs,
-      maxLatencyMs: options.maxLatencyMs,
-      config: { broadcast },
+const run = (intervalMs: number): ConcurrentResult =>
+  runConcurrentSenders({
+    nodes: options.nodes,
+    seed: options.seed,
+    intervalMs,
+    messages: options.messages,
+    senders: options.senders,
+    warmup: options.warmup,
+    minLatencyMs: options.minLatencyMs,
+    maxLatencyMs: options.maxLatencyMs,
+    config: { broadcast },
+  })
+
+const burst = run(options.intervalMs)
+if (options.compareIntervalMs === undefined) {
+  console.log(JSON.stringify(burst))
+} else {
+  const apart = run(options.compareIntervalMs)
+  const p50Ratio = burst.fanoutLatencyMs.p50 / apart.fanoutLatencyMs.p50
+  const p99Ratio = burst.fanoutLatencyMs.p99 / apart.fanoutLatencyMs.p99
+  const round = (x: number): number => Number(x.toFixed(2))
+  console.log(
+    JSON.stringify({
+      bench: 'sim-burst-compare-v1',
+      burst,
+      apart,
+      p50Ratio: round(p50Ratio),
+      p99Ratio: round(p99Ratio),
+      checks: {
+        p50Within125: p50Ratio <= 1.25,
+        p99Within150: p99Ratio <= 1.5,
+        rmrAtMost005: burst.rmr <= 0.05,
+        everyNodeHasEagerParent: burst.pairsWithoutEagerLink === 0,
+      },
     }),
-  ),
-)
+  )
+}
