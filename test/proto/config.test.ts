@@ -19,7 +19,7 @@ describe('protocol config', () => {
       graftTimeout1Ms: 80,
       graftTimeout2Ms: 40,
       ihaveDispatchMs: 5,
-      messageCacheMs: 30_000,
+      messageCacheMs: 75_000, // hearsay: a partition of about a minute loses nothing (iroh: 30 s)
       seenIdRetentionMs: 90_000,
       maxMessageBytes: 4096,
     })

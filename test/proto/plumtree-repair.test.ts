@@ -8,8 +8,8 @@ function gossip(id: number, round: number): GossipMessage {
 }
 
 suite('Plumtree: announcing recent messages to a new neighbor', () => {
-  it('a neighbor that comes up is told (IHAVE) of the messages of the last neighborUpAnnounceMs, newest first', () => {
-    const node = new Harness().withNeighbors('a')
+  it('a neighbor that comes up is told (IHAVE) of the messages of the last neighborUpAnnounceMs, oldest first', () => {
+    const node = new Harness('me', { broadcast: { neighborUpAnnounceMs: 10_000 } }).withNeighbors('a')
     node.receive('a', gossip(1, 0))
     node.nowMs = 4_000
     node.receive('a', gossip(2, 3))
@@ -18,14 +18,27 @@ suite('Plumtree: announcing recent messages to a new neighbor', () => {
     node.fire({ kind: 'ihaveDispatch' })
     node.receive('n', { type: 'join', seq: 1 })
     const ihave = node.fire({ kind: 'ihaveDispatch' }).find((a) => a.type === 'send' && a.to === 'n')
-    // Message 1 is 12 s old (window 10 s); 3 then 2, newest first, with their rounds.
+    // Message 1 is 12 s old (window 10 s); 2 then 3, in the order received, with their rounds.
     expect(ihave?.type === 'send' && ihave.message).toEqual({
       type: 'ihave',
       entries: [
-        { id: messageId(3), round: 2 },
         { id: messageId(2), round: 4 },
+        { id: messageId(3), round: 2 },
       ],
     })
+  })
+
+  it('by default announces every message of the last 75 s, so a partition of a minute is caught up', () => {
+    const node = new Harness().withNeighbors('a')
+    for (let i = 0; i < 60; i++) {
+      node.nowMs = i * 1_000
+      node.receive('a', gossip(i, 0))
+    }
+    node.fire({ kind: 'ihaveDispatch' })
+    node.nowMs = 70_000
+    node.receive('n', { type: 'join', seq: 1 })
+    const ihave = node.fire({ kind: 'ihaveDispatch' }).find((a) => a.type === 'send' && a.to === 'n')
+    expect(ihave?.type === 'send' && ihave.message.type === 'ihave' && ihave.message.entries.length).toBe(60)
   })
 
   it('a neighbor that has them ignores the announcement', () => {
@@ -43,15 +56,15 @@ suite('Plumtree: announcing recent messages to a new neighbor', () => {
     expect(describe(node.fire({ kind: 'ihaveDispatch' }))).toEqual([])
   })
 
-  it('announces at most one IHAVE message worth of ids', () => {
-    const node = new Harness('me', { broadcast: { maxIHaveEntriesPerMessage: 4 } }).withNeighbors('a')
+  it('announces at most maxLazyQueuePerPeer ids (the newest), in IHAVEs of at most maxIHaveEntriesPerMessage', () => {
+    const node = new Harness('me', { broadcast: { maxIHaveEntriesPerMessage: 4, maxLazyQueuePerPeer: 6 } }).withNeighbors('a')
     for (let i = 0; i < 10; i++) node.receive('a', gossip(i, 0))
     node.fire({ kind: 'ihaveDispatch' })
     node.receive('n', { type: 'join', seq: 1 })
-    const ihave = node.fire({ kind: 'ihaveDispatch' }).find((a) => a.type === 'send' && a.to === 'n')
-    expect(ihave?.type === 'send' && ihave.message.type === 'ihave' && ihave.message.entries.map((e) => e.id)).toEqual(
-      [9, 8, 7, 6].map(messageId),
+    const sent = node.fire({ kind: 'ihaveDispatch' }).flatMap((a) =>
+      a.type === 'send' && a.to === 'n' && a.message.type === 'ihave' ? [a.message.entries.map((e) => e.id)] : [],
     )
+    expect(sent).toEqual([[4, 5, 6, 7].map(messageId), [8, 9].map(messageId)])
   })
 })
 

@@ -183,10 +183,12 @@ export class Plumtree {
 
   /**
    * Announces (IHAVE) the messages received in the last `neighborUpAnnounceMs` to a
-   * neighbor that just came up, newest first, at most one IHAVE message's worth. A
-   * broadcast in flight while the overlay repairs (a mass crash, a healed partition, a
-   * node that re-joined) thereby also reaches the nodes the repair reconnects; a peer
-   * that already has them ignores the ids.
+   * neighbor that just came up, oldest first, at most `maxLazyQueuePerPeer` (the newest
+   * ones). A broadcast in flight while the overlay repairs (a mass crash, a node that
+   * re-joined) thereby also reaches the nodes the repair reconnects, and after a
+   * partition heals each side learns what the other sent while they were apart (within
+   * the window and the cache); a peer that already has them ignores the ids, the others
+   * GRAFT what they lack and pass it on through their own trees.
    */
   private announceRecent(peer: PeerId, nowMs: number): void {
     const windowMs = this.config.neighborUpAnnounceMs
@@ -197,8 +199,7 @@ export class Plumtree {
       if (expiresAtMs < sinceMs) continue
       recent.push({ id: message.id, round: message.round })
     }
-    const limit = this.config.maxIHaveEntriesPerMessage
-    for (const entry of recent.slice(-limit).reverse()) this.queueIHave(peer, entry)
+    for (const entry of recent.slice(-this.config.maxLazyQueuePerPeer)) this.queueIHave(peer, entry)
   }
 
   neighborDown(peer: PeerId): void {

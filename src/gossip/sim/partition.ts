@@ -35,6 +35,13 @@ export interface PartitionResult {
   roundMs: number
   /** Worst share of its own side a broadcast reached during the partition. */
   sideReliabilityDuring: number
+  /**
+   * Worst share of all nodes that a broadcast sent during the partition reached by the
+   * end of the run (`rounds` membership rounds after the heal).
+   */
+  splitReliabilityAfterHeal: number
+  /** From the heal to the last delivery of a broadcast sent during the partition, in ms. */
+  splitCaughtUpMs: number
   /** Components (of the whole overlay) just before the heal. */
   componentsBeforeHeal: number
   /** Components at each round boundary after the heal. */
@@ -72,9 +79,11 @@ export function runPartitionHeal(options: PartitionOptions): PartitionResult {
 
   const start = sim.nowMs
   let sideReliability = 1
+  const splitIds: string[] = []
   for (let k = 0; (k + 1) * roundMs <= partitionMs; k++) {
     const sender = sim.random.int(sim.nodes.length)
     const id = sim.broadcast(sender, PAYLOAD)
+    splitIds.push(id)
     sim.runUntil(start + (k + 1) * roundMs)
     const record = sim.log.get(id)
     let mine = 0
@@ -99,6 +108,13 @@ export function runPartitionHeal(options: PartitionOptions): PartitionResult {
     perRound.push(sim.log.get(id)?.reliability(sim.nodes) ?? 0)
     componentsPerRound.push(overlaySummary(sim.nodes).components)
   }
+  let splitReliabilityAfterHeal = 1
+  let splitCaughtUpMs = 0
+  for (const id of splitIds) {
+    const record = sim.log.get(id)
+    splitReliabilityAfterHeal = Math.min(splitReliabilityAfterHeal, record?.reliability(sim.nodes) ?? 0)
+    splitCaughtUpMs = Math.max(splitCaughtUpMs, (record?.lastDeliveryMs ?? healedAt) - healedAt)
+  }
   const firstFull = perRound.findIndex((r) => r === 1)
   const roundsTo100 = firstFull < 0 ? null : firstFull
   const firstOne = componentsPerRound.findIndex((c) => c === 1)
@@ -110,6 +126,11 @@ export function runPartitionHeal(options: PartitionOptions): PartitionResult {
       'one component within 3 rounds of the heal, and it stays',
       roundsToOneComponent !== null && roundsToOneComponent <= 3 && componentsPerRound.slice(roundsToOneComponent - 1).every((c) => c === 1),
       `components per round ${componentsPerRound.join(' ')} (before heal ${componentsBeforeHeal})`,
+    ),
+    check(
+      'every broadcast sent during the partition reaches every node within 3 rounds of the heal',
+      splitReliabilityAfterHeal === 1 && splitCaughtUpMs <= 3 * roundMs,
+      `worst reliability ${splitReliabilityAfterHeal}, last delivery ${splitCaughtUpMs} ms after the heal`,
     ),
     check(
       '100 % reliability within 3 rounds of the heal, and it stays',
@@ -124,6 +145,8 @@ export function runPartitionHeal(options: PartitionOptions): PartitionResult {
     partitionMs,
     roundMs,
     sideReliabilityDuring: sideReliability,
+    splitReliabilityAfterHeal,
+    splitCaughtUpMs,
     componentsBeforeHeal,
     componentsPerRound,
     perRound,
