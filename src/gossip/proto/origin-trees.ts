@@ -62,20 +62,23 @@ export interface OriginTree {
    * grafted since, each with the sequence number of that PRUNE (see `Plumtree`).
    * Capacity: the active view.
    */
-  stopped: Array<{ readonly peer: PeerId; readonly seq: number }>
+  stopped: ReadonlyArray<{ readonly peer: PeerId; readonly seq: number }>
   /**
    * Neighbors that asked (GRAFT) to receive this origin's messages from us and have not
    * pruned us since: they may take us as their parent. Capacity: the active view.
    */
-  adopted: PeerId[]
+  adopted: readonly PeerId[]
   /** The latest messages of this origin seen here, oldest first (listed in and compared with a tree GRAFT's `have`). Capacity: MAX_GRAFT_HAVE_IDS. */
-  recent: MessageId[]
+  recent: readonly MessageId[]
   /** Link epoch this tree was last brought up to date at. */
   epoch: number
   lastUsedMs: number
   /** Messages of this origin seen (delivered or sent) while tracked. */
   messages: number
 }
+
+/** The empty list every new tree starts with (shared; lists are replaced, never changed in place). */
+const NONE: readonly never[] = Object.freeze([])
 
 /** A young tree's change to one shared-tree link, waiting for quiet. */
 interface PendingChange {
@@ -158,9 +161,9 @@ export class OriginTrees {
         origin,
         eager: [...this.eager],
         parent: undefined,
-        stopped: [],
-        adopted: [],
-        recent: [],
+        stopped: NONE,
+        adopted: NONE,
+        recent: NONE,
         epoch: this.epoch,
         lastUsedMs: nowMs,
         messages: 0,
@@ -325,8 +328,7 @@ export class OriginTrees {
 
   /** `peer` was told (PRUNE number `seq`) to stop pushing `tree`'s origin's messages. */
   stop(tree: OriginTree, peer: PeerId, seq: number): void {
-    tree.stopped = tree.stopped.filter((stop) => stop.peer !== peer)
-    tree.stopped.push({ peer, seq })
+    tree.stopped = [...tree.stopped.filter((stop) => stop.peer !== peer), { peer, seq }]
   }
 
   /** `peer` pushes `tree`'s origin's messages to us again (it was grafted). */
@@ -337,16 +339,16 @@ export class OriginTrees {
   /** `peer` grafted (`adopted` true) or pruned us in `tree`. */
   adopt(tree: OriginTree | undefined, peer: PeerId, adopted: boolean): void {
     if (tree === undefined) return
-    const at = tree.adopted.indexOf(peer)
-    if (adopted && at < 0) tree.adopted.push(peer)
-    else if (!adopted && at >= 0) tree.adopted.splice(at, 1)
+    const has = tree.adopted.includes(peer)
+    if (adopted && !has) tree.adopted = [...tree.adopted, peer]
+    else if (!adopted && has) tree.adopted = tree.adopted.filter((p) => p !== peer)
   }
 
   /** Remembers `id` as the latest message of `tree`'s origin. */
   noteRecent(tree: OriginTree | undefined, id: MessageId): void {
     if (tree === undefined) return
-    tree.recent.push(id)
-    if (tree.recent.length > MAX_GRAFT_HAVE_IDS) tree.recent.shift()
+    const kept = tree.recent.length < MAX_GRAFT_HAVE_IDS ? tree.recent : tree.recent.slice(1)
+    tree.recent = [...kept, id]
   }
 
   /** Tracked origins, least recently used first (for tests and metrics). */
@@ -363,8 +365,8 @@ export class OriginTrees {
     const since = tree.epoch
     const linkedBefore = (peer: PeerId): boolean => (this.upEpoch.get(peer) ?? Number.POSITIVE_INFINITY) <= since
     tree.eager = tree.eager.filter(linkedBefore)
-    tree.stopped = tree.stopped.filter((stop) => linkedBefore(stop.peer))
-    tree.adopted = tree.adopted.filter(linkedBefore)
+    if (tree.stopped.length > 0) tree.stopped = tree.stopped.filter((stop) => linkedBefore(stop.peer))
+    if (tree.adopted.length > 0) tree.adopted = tree.adopted.filter(linkedBefore)
     if (tree.parent !== undefined && !linkedBefore(tree.parent)) tree.parent = undefined
     for (const peer of this.eager) {
       if ((this.upEpoch.get(peer) as number) > since) tree.eager.push(peer)
