@@ -4,7 +4,7 @@
  * or in --mode rates one burst per rate). Every phase also records the overload
  * indicators of measure.ts: event-loop lag and neighbor drops.
  */
-import { DeliveryLog, dropsBetween, type LoopLagFigures, type NeighborDropCounts, type OverloadFigures, type PhaseFigures } from './measure.js'
+import { DeliveryLog, dropsBetween, loadAverage1m, type LoadFigures, type LoopLagFigures, type NeighborDropCounts, type OverloadFigures, type PhaseFigures } from './measure.js'
 
 export interface FanoutConfig {
   nodes: number
@@ -71,9 +71,10 @@ async function overload(swarm: SwarmDriver): Promise<() => Promise<OverloadFigur
   }
 }
 
-export type SetupFigures = { setupMs: number; cpuMs: number } & OverloadFigures
+export type SetupFigures = { setupMs: number; cpuMs: number; loadAverage1m: LoadFigures } & OverloadFigures
 
 export async function setup(swarm: SwarmDriver, config: FanoutConfig): Promise<SetupFigures> {
+  const loadStart = loadAverage1m()
   const start = performance.now()
   const cpuStart = await swarm.cpuMs()
   const stopOverload = await overload(swarm)
@@ -82,7 +83,7 @@ export async function setup(swarm: SwarmDriver, config: FanoutConfig): Promise<S
   await new Promise((resolve) => setTimeout(resolve, config.settleMs))
   const setupMs = Math.round(performance.now() - start)
   const cpuMs = Math.round((await swarm.cpuMs()) - cpuStart)
-  return { setupMs, cpuMs, ...(await stopOverload()) }
+  return { setupMs, cpuMs, loadAverage1m: { start: loadStart, end: loadAverage1m() }, ...(await stopOverload()) }
 }
 
 let nextMessageNumber = 0
@@ -92,6 +93,7 @@ async function measured(swarm: SwarmDriver, run: (log: DeliveryLog) => Promise<v
   const log = new DeliveryLog(swarm.size)
   swarm.setLog(log)
   const stopOverload = await overload(swarm)
+  const loadStart = loadAverage1m()
   const [bytesStart, cpuStart, wallStart] = [await swarm.wireBytes(), await swarm.cpuMs(), performance.now()]
   await run(log)
   const wallMs = performance.now() - wallStart
@@ -99,6 +101,7 @@ async function measured(swarm: SwarmDriver, run: (log: DeliveryLog) => Promise<v
     wireBytes: (await swarm.wireBytes()) - bytesStart,
     cpuMs: (await swarm.cpuMs()) - cpuStart,
     wallMs,
+    loadAverage1m: { start: loadStart, end: loadAverage1m() },
     ...(await stopOverload()),
   })
   swarm.setLog(undefined)
