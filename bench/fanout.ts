@@ -132,7 +132,7 @@ try {
     progress('sequential')
     const figures = await sequential(swarm, config, config.messages)
     phases.sequential = figures
-    console.error(`sequential: fan-out p50 ${figures.fanoutLatencyMs.p50} ms, p99 ${figures.fanoutLatencyMs.p99} ms, delivery ${figures.deliveryRatio}, cpu ${figures.cpuMsPerMsg} ms/msg, ${figures.wireBytesPerMsg} B/msg, ${lagText(figures)}`)
+    console.error(`sequential: fan-out p50 ${figures.fanoutLatencyMs.p50} ms, p99 ${figures.fanoutLatencyMs.p99} ms, delivery ${figures.deliveryRatio}, cpu ${figures.cpuMsPerMsg} ms/msg, ${figures.wireBytesPerMsg} B/msg, ${figures.framesPerMsg} frames/msg, ${lagText(figures)}`)
   }
   if (config.mode === 'burst' || config.mode === 'all') {
     progress('burst')

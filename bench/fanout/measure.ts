@@ -97,6 +97,8 @@ export interface PhaseFigures extends OverloadFigures {
   /** Deliveries of a message a node already had (must be 0). */
   duplicates: number
   wireBytesPerMsg: number
+  /** Frames sent on all connections per message (each frame one encryption and one socket write at least). */
+  framesPerMsg: number
   cpuMsPerMsg: number
   wallMs: number
   /** 1-minute load average of the machine at the start and end of the phase. */
@@ -163,7 +165,7 @@ export class DeliveryLog {
     return true
   }
 
-  figures(measured: { wireBytes: number; cpuMs: number; wallMs: number; loadAverage1m: LoadFigures } & OverloadFigures): PhaseFigures {
+  figures(measured: { wireBytes: number; wireFrames: number; cpuMs: number; wallMs: number; loadAverage1m: LoadFigures } & OverloadFigures): PhaseFigures {
     const fanout: number[] = []
     const perReceiver: number[] = []
     let copies = 0
@@ -193,6 +195,7 @@ export class DeliveryLog {
       fullyDelivered: full,
       duplicates: this.duplicates,
       wireBytesPerMsg: messages === 0 ? 0 : Math.round(measured.wireBytes / messages),
+      framesPerMsg: messages === 0 ? 0 : Math.round((measured.wireFrames / messages) * 10) / 10,
       cpuMsPerMsg: messages === 0 ? 0 : round(measured.cpuMs / messages),
       wallMs: Math.round(measured.wallMs),
       eventLoopLagMs: measured.eventLoopLagMs,

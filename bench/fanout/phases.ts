@@ -41,8 +41,8 @@ export interface SwarmDriver {
   pickSender(): number
   /** Broadcasts message `messageNumber` from node `sender`; resolves when handed to the node. */
   broadcast(sender: number, messageNumber: number): Promise<number>
-  /** Bytes written on every socket of the swarm so far. */
-  wireBytes(): Promise<number>
+  /** Bytes written on every socket of the swarm so far, and frames sent (each a batch of protocol messages to one peer). */
+  wire(): Promise<{ bytes: number; frames: number }>
   /** CPU milliseconds used by the swarm's process(es) so far. */
   cpuMs(): Promise<number>
   /** neighborDown events seen on every node's topic so far (cumulative). */
@@ -94,11 +94,13 @@ async function measured(swarm: SwarmDriver, run: (log: DeliveryLog) => Promise<v
   swarm.setLog(log)
   const stopOverload = await overload(swarm)
   const loadStart = loadAverage1m()
-  const [bytesStart, cpuStart, wallStart] = [await swarm.wireBytes(), await swarm.cpuMs(), performance.now()]
+  const [wireStart, cpuStart, wallStart] = [await swarm.wire(), await swarm.cpuMs(), performance.now()]
   await run(log)
   const wallMs = performance.now() - wallStart
+  const wireEnd = await swarm.wire()
   const figures = log.figures({
-    wireBytes: (await swarm.wireBytes()) - bytesStart,
+    wireBytes: wireEnd.bytes - wireStart.bytes,
+    wireFrames: wireEnd.frames - wireStart.frames,
     cpuMs: (await swarm.cpuMs()) - cpuStart,
     wallMs,
     loadAverage1m: { start: loadStart, end: loadAverage1m() },
