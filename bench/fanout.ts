@@ -10,12 +10,13 @@
  *     phases: { sequential, burst, rates }, sustainableRate, sustainableRule,
  *     floor, fanoutP50OverFloor, peakRssMb, node }
  * Every phase carries eventLoopLagMs { p50, p99, max, samples } (lag of this process's
- * event loop beyond the 10 ms sampling tick; null with --processes) and neighborDrops
- * (neighborDown topic events across all nodes, with neighborDropsByReason).
+ * event loop beyond the 10 ms sampling tick; null with --processes), neighborDrops
+ * (neighborDown topic events across all nodes, with neighborDropsByReason) and
+ * loadAverage1m { start, end } (the machine's 1-minute load average).
  * --mode rates runs the sequential phase, then one burst of --burst messages per rate;
  * phases.rates[i] is that burst's figures with rate, achievedRate and deliveryPercent;
- * sustainableRate is the highest rate whose burst had 100 % delivery and fan-out
- * p99 <= 3 x the sequential p99 of the same run (null if none).
+ * sustainableRate is the highest rate whose burst had 100 % delivery, 0 duplicates and
+ * fan-out p99 <= 3 x the sequential p99 of the same run (null if none).
  * Every wait is bounded: joins 60 s, each sequential message 2 s, a burst 5 s after
  * its last send; the whole run is capped by --max-seconds, after which the figures
  * measured so far are printed with "aborted": true (exit code 1). A watchdog thread
@@ -116,8 +117,8 @@ abort.unref()
 const watchdog = startWatchdog({ report, maxSeconds: options.maxSeconds, stallSeconds: options.stallSeconds })
 const progress = (next: string) => watchdog.progress({ ...report, phases }, next)
 
-const lagText = (f: { eventLoopLagMs: { p50: number; p99: number } | null; neighborDrops: number }) =>
-  `loop lag p50 ${f.eventLoopLagMs?.p50 ?? '-'} / p99 ${f.eventLoopLagMs?.p99 ?? '-'} ms, ${f.neighborDrops} neighbor drops`
+const lagText = (f: { eventLoopLagMs: { p50: number; p99: number } | null; neighborDrops: number; loadAverage1m: { start: number; end: number } }) =>
+  `loop lag p50 ${f.eventLoopLagMs?.p50 ?? '-'} / p99 ${f.eventLoopLagMs?.p99 ?? '-'} ms, ${f.neighborDrops} neighbor drops, load ${f.loadAverage1m.start}-${f.loadAverage1m.end}`
 
 try {
   const swarm: SwarmDriver = config.processes ? new MultiProcessSwarm(config) : new InProcessSwarm(config)
@@ -131,7 +132,7 @@ try {
     progress('sequential')
     const figures = await sequential(swarm, config, config.messages)
     phases.sequential = figures
-    console.error(`sequential: fan-out p50 ${figures.fanoutLatencyMs.p50} ms, p99 ${figures.fanoutLatencyMs.p99} ms, delivery ${figures.deliveryRatio}, cpu ${figures.cpuMsPerMsg} ms/msg, ${figures.wireBytesPerMsg} B/msg, ${lagText(figures)}`)
+    console.error(`sequential: fan-out p50 ${figures.fanoutLatencyMs.p50} ms, p99 ${figures.fanoutLatencyMs.p99} ms, delivery ${figures.deliveryRatio}, cpu ${figures.cpuMsPerMsg} ms/msg, ${figures.wireBytesPerMsg} B/msg, ${figures.framesPerMsg} frames/msg, ${lagText(figures)}`)
   }
   if (config.mode === 'burst' || config.mode === 'all') {
     progress('burst')
@@ -142,20 +143,20 @@ try {
   if (config.mode === 'rates') {
     const sequentialP99 = (phases.sequential as PhaseFigures).fanoutLatencyMs.p99
     const p99LimitMs = Math.round(3 * sequentialP99 * 1000) / 1000
-    report.sustainableRule = { deliveryRatio: 1, burstP99AtMostMs: p99LimitMs, sequentialP99Ms: sequentialP99 }
+    report.sustainableRule = { deliveryRatio: 1, duplicates: 0, burstP99AtMostMs: p99LimitMs, sequentialP99Ms: sequentialP99 }
     const results: (BurstFigures & { deliveryPercent: number; sustainable: boolean })[] = []
     phases.rates = results
     for (const rate of config.rates ?? []) {
       progress(`rate ${rate}`)
       await new Promise((resolve) => setTimeout(resolve, config.ratePauseMs ?? 0))
       const figures = await burst(swarm, config, config.burstMessages, rate)
-      const sustainable = figures.deliveryRatio === 1 && figures.fullyDelivered === figures.messages && figures.fanoutLatencyMs.p99 <= p99LimitMs
+      const sustainable = figures.deliveryRatio === 1 && figures.fullyDelivered === figures.messages && figures.duplicates === 0 && figures.fanoutLatencyMs.p99 <= p99LimitMs
       results.push({ ...figures, deliveryPercent: Math.round(figures.deliveryRatio * 100_000) / 1000, sustainable })
       console.error(`rate ${rate}/s (achieved ${figures.achievedRate}/s): fan-out p50 ${figures.fanoutLatencyMs.p50} ms, p99 ${figures.fanoutLatencyMs.p99} ms, delivery ${figures.deliveryRatio}, dup ${figures.duplicates}, ${lagText(figures)}${sustainable ? '' : ' (not sustainable)'}`)
     }
     const ok = results.filter((r) => r.sustainable).map((r) => r.rate)
     report.sustainableRate = ok.length === 0 ? null : Math.max(...ok)
-    console.error(`sustainable rate: ${report.sustainableRate ?? 'none'} (burst p99 <= ${p99LimitMs} ms = 3 x sequential p99, 100 % delivery)`)
+    console.error(`sustainable rate: ${report.sustainableRate ?? 'none'} (burst p99 <= ${p99LimitMs} ms = 3 x sequential p99, 100 % delivery, 0 duplicates)`)
   }
   progress('stop and floor')
   await swarm.stop()

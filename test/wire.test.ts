@@ -191,6 +191,8 @@ describe('wire codec: limits and errors', () => {
       { type: 'join', seq: Number.MAX_SAFE_INTEGER + 1 },
       { type: 'graft', id: 'AB'.repeat(32), round: 0 },
       { type: 'graft', id: 'ab', round: 0 },
+      // One bad char anywhere: the neighbours of the digit and letter ranges, upper case, non-ASCII.
+      ...['/', ':', '`', 'g', 'F', 'é', '\u0130'].flatMap((c) => [0, 31, 63].map((at) => ({ type: 'graft' as const, id: `${'a'.repeat(at)}${c}${'a'.repeat(63 - at)}`, round: 0 }))),
       { type: 'forwardJoin', peer: { id: '1' }, ttl: 0 },
       { type: 'gossip', id: M, origin: P, round: 0, scope: 'everyone' as 'swarm', content: new Uint8Array(0) },
     ]
@@ -270,6 +272,24 @@ describe('wire codec: properties', () => {
         })
       }),
       { numRuns: 300 },
+    )
+  })
+
+  it('encodeFrames with a shared body map encodes each message object once, with the same bytes', () => {
+    fc.assert(
+      fc.property(entriesArb, (entries) => {
+        const bodies = new Map<TopicMessage, Uint8Array>()
+        // The same entries twice, as a sender handing the same objects to two peers.
+        const first = encodeFrames(entries, DEFAULT_WIRE_LIMITS, bodies)
+        expect(bodies.size).toBe(new Set(entries.map((e) => e.message)).size)
+        const cached = [...bodies.values()]
+        const second = encodeFrames(entries, DEFAULT_WIRE_LIMITS, bodies)
+        expect([...bodies.values()]).toEqual(cached)
+        const plain = encodeFrames(entries)
+        expect(first.map(hex)).toEqual(plain.map(hex))
+        expect(second.map(hex)).toEqual(plain.map(hex))
+      }),
+      { numRuns: 200 },
     )
   })
 

@@ -88,10 +88,15 @@ export class InProcessSwarm implements SwarmDriver {
     return sentAt
   }
 
-  async wireBytes(): Promise<number> {
-    let total = 0
-    for (const node of this.nodes) total += node.stats().bytesWritten
-    return total
+  async wire(): Promise<{ bytes: number; frames: number }> {
+    let bytes = 0
+    let frames = 0
+    for (const node of this.nodes) {
+      const stats = node.stats()
+      bytes += stats.bytesWritten
+      frames += stats.framesSent
+    }
+    return { bytes, frames }
   }
 
   async cpuMs(): Promise<number> {

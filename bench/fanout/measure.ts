@@ -3,6 +3,7 @@
  * which message reached which node when, and the summary figures of
  * docs/method.md section 1 (fan-out latency = until the LAST receiver has it).
  */
+import { loadavg } from 'node:os'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 
 /** Payload layout: 4-byte message number, then filler up to the payload size. */
@@ -62,6 +63,20 @@ export function dropsBetween(earlier: NeighborDropCounts, later: NeighborDropCou
   return { total: later.total - earlier.total, byReason }
 }
 
+/**
+ * The machine's 1-minute load average (os.loadavg) when a phase started and ended: on a
+ * shared machine, what else was running shapes every figure, so reports carry it.
+ */
+export interface LoadFigures {
+  start: number
+  end: number
+}
+
+/** The 1-minute load average now, rounded to 0.01. */
+export function loadAverage1m(): number {
+  return Math.round((loadavg()[0] ?? 0) * 100) / 100
+}
+
 /** Overload indicators measured alongside a phase. */
 export interface OverloadFigures {
   /** null when not measured (--processes: the nodes run in other processes). */
@@ -82,8 +97,12 @@ export interface PhaseFigures extends OverloadFigures {
   /** Deliveries of a message a node already had (must be 0). */
   duplicates: number
   wireBytesPerMsg: number
+  /** Frames sent on all connections per message (each frame one encryption and one socket write at least). */
+  framesPerMsg: number
   cpuMsPerMsg: number
   wallMs: number
+  /** 1-minute load average of the machine at the start and end of the phase. */
+  loadAverage1m: LoadFigures
   /** Every fully delivered message's fan-out latency, ascending (for plots). */
   fanoutSamplesMs: number[]
 }
@@ -146,7 +165,7 @@ export class DeliveryLog {
     return true
   }
 
-  figures(measured: { wireBytes: number; cpuMs: number; wallMs: number } & OverloadFigures): PhaseFigures {
+  figures(measured: { wireBytes: number; wireFrames: number; cpuMs: number; wallMs: number; loadAverage1m: LoadFigures } & OverloadFigures): PhaseFigures {
     const fanout: number[] = []
     const perReceiver: number[] = []
     let copies = 0
@@ -176,11 +195,13 @@ export class DeliveryLog {
       fullyDelivered: full,
       duplicates: this.duplicates,
       wireBytesPerMsg: messages === 0 ? 0 : Math.round(measured.wireBytes / messages),
+      framesPerMsg: messages === 0 ? 0 : Math.round((measured.wireFrames / messages) * 10) / 10,
       cpuMsPerMsg: messages === 0 ? 0 : round(measured.cpuMs / messages),
       wallMs: Math.round(measured.wallMs),
       eventLoopLagMs: measured.eventLoopLagMs,
       neighborDrops: measured.neighborDrops,
       neighborDropsByReason: measured.neighborDropsByReason,
+      loadAverage1m: measured.loadAverage1m,
       fanoutSamplesMs: fanout.map((x) => Math.round(x * 100) / 100),
     }
   }

@@ -103,9 +103,12 @@ export class MultiProcessSwarm implements SwarmDriver {
     return sentAt
   }
 
-  async wireBytes(): Promise<number> {
+  async wire(): Promise<{ bytes: number; frames: number }> {
     const replies = await Promise.all(this.workers.map((w) => this.request(w, { type: 'stats' })))
-    return replies.reduce((sum, r) => sum + (r.type === 'stats' ? r.bytesWritten : 0), 0)
+    return {
+      bytes: replies.reduce((sum, r) => sum + (r.type === 'stats' ? r.bytesWritten : 0), 0),
+      frames: replies.reduce((sum, r) => sum + (r.type === 'stats' ? r.framesSent : 0), 0),
+    }
   }
 
   async cpuMs(): Promise<number> {

@@ -4,7 +4,7 @@
  * or in --mode rates one burst per rate). Every phase also records the overload
  * indicators of measure.ts: event-loop lag and neighbor drops.
  */
-import { DeliveryLog, dropsBetween, type LoopLagFigures, type NeighborDropCounts, type OverloadFigures, type PhaseFigures } from './measure.js'
+import { DeliveryLog, dropsBetween, loadAverage1m, type LoadFigures, type LoopLagFigures, type NeighborDropCounts, type OverloadFigures, type PhaseFigures } from './measure.js'
 
 export interface FanoutConfig {
   nodes: number
@@ -41,8 +41,8 @@ export interface SwarmDriver {
   pickSender(): number
   /** Broadcasts message `messageNumber` from node `sender`; resolves when handed to the node. */
   broadcast(sender: number, messageNumber: number): Promise<number>
-  /** Bytes written on every socket of the swarm so far. */
-  wireBytes(): Promise<number>
+  /** Bytes written on every socket of the swarm so far, and frames sent (each a batch of protocol messages to one peer). */
+  wire(): Promise<{ bytes: number; frames: number }>
   /** CPU milliseconds used by the swarm's process(es) so far. */
   cpuMs(): Promise<number>
   /** neighborDown events seen on every node's topic so far (cumulative). */
@@ -71,9 +71,10 @@ async function overload(swarm: SwarmDriver): Promise<() => Promise<OverloadFigur
   }
 }
 
-export type SetupFigures = { setupMs: number; cpuMs: number } & OverloadFigures
+export type SetupFigures = { setupMs: number; cpuMs: number; loadAverage1m: LoadFigures } & OverloadFigures
 
 export async function setup(swarm: SwarmDriver, config: FanoutConfig): Promise<SetupFigures> {
+  const loadStart = loadAverage1m()
   const start = performance.now()
   const cpuStart = await swarm.cpuMs()
   const stopOverload = await overload(swarm)
@@ -82,7 +83,7 @@ export async function setup(swarm: SwarmDriver, config: FanoutConfig): Promise<S
   await new Promise((resolve) => setTimeout(resolve, config.settleMs))
   const setupMs = Math.round(performance.now() - start)
   const cpuMs = Math.round((await swarm.cpuMs()) - cpuStart)
-  return { setupMs, cpuMs, ...(await stopOverload()) }
+  return { setupMs, cpuMs, loadAverage1m: { start: loadStart, end: loadAverage1m() }, ...(await stopOverload()) }
 }
 
 let nextMessageNumber = 0
@@ -92,13 +93,17 @@ async function measured(swarm: SwarmDriver, run: (log: DeliveryLog) => Promise<v
   const log = new DeliveryLog(swarm.size)
   swarm.setLog(log)
   const stopOverload = await overload(swarm)
-  const [bytesStart, cpuStart, wallStart] = [await swarm.wireBytes(), await swarm.cpuMs(), performance.now()]
+  const loadStart = loadAverage1m()
+  const [wireStart, cpuStart, wallStart] = [await swarm.wire(), await swarm.cpuMs(), performance.now()]
   await run(log)
   const wallMs = performance.now() - wallStart
+  const wireEnd = await swarm.wire()
   const figures = log.figures({
-    wireBytes: (await swarm.wireBytes()) - bytesStart,
+    wireBytes: wireEnd.bytes - wireStart.bytes,
+    wireFrames: wireEnd.frames - wireStart.frames,
     cpuMs: (await swarm.cpuMs()) - cpuStart,
     wallMs,
+    loadAverage1m: { start: loadStart, end: loadAverage1m() },
     ...(await stopOverload()),
   })
   swarm.setLog(undefined)

@@ -10,7 +10,7 @@ export type FromWorker =
   | { type: 'listening'; requestId: number; addr: { id: string; addrs: string[] } }
   | { type: 'subscribed'; requestId: number }
   | { type: 'broadcasted'; requestId: number; sentAtMs: number }
-  | { type: 'stats'; requestId: number; bytesWritten: number; cpuMs: number }
+  | { type: 'stats'; requestId: number; bytesWritten: number; framesSent: number; cpuMs: number }
   | { type: 'delivered'; messageNumber: number; atMs: number }
   /** Sent on every neighborUp / neighborDown; `down` is the neighborDown reason. */
   | { type: 'neighbors'; count: number; down?: string | undefined }

@@ -43,7 +43,8 @@ process.on('message', (message: ToWorker) => {
       }
       case 'stats': {
         const usage = process.cpuUsage()
-        send({ type: 'stats', requestId: message.requestId, bytesWritten: node?.stats().bytesWritten ?? 0, cpuMs: (usage.user + usage.system) / 1000 })
+        const stats = node?.stats()
+        send({ type: 'stats', requestId: message.requestId, bytesWritten: stats?.bytesWritten ?? 0, framesSent: stats?.framesSent ?? 0, cpuMs: (usage.user + usage.system) / 1000 })
         return
       }
       case 'stop':

@@ -113,6 +113,24 @@ export function encodeMessage(message: TopicMessage, limits: WireLimits = DEFAUL
 }
 
 /**
+ * Encoded messages by message object, for a sender that hands the same message object to
+ * several peers (a forwarded GOSSIP goes to every eager neighbor): each is encoded once.
+ * Messages are immutable once handed to the driver, so the bytes stay valid; the owner
+ * bounds the map (the driver clears it after every flush).
+ */
+export type EncodedBodies = Map<TopicMessage, Uint8Array>
+
+function encodeBody(message: TopicMessage, limits: WireLimits, bodies: EncodedBodies | undefined): Uint8Array {
+  if (bodies === undefined) return encodeMessage(message, limits)
+  let body = bodies.get(message)
+  if (body === undefined) {
+    body = encodeMessage(message, limits)
+    bodies.set(message, body)
+  }
+  return body
+}
+
+/**
  * Encodes entries into one frame, in order. Throws WireError `ERR_WIRE_LIMIT` when they
  * do not fit one frame (use `encodeFrames` to split), `ERR_WIRE_MALFORMED` when empty.
  */
@@ -126,11 +144,12 @@ export function encodeFrame(entries: readonly WireEntry[], limits: WireLimits = 
 
 /**
  * Encodes entries into as few frames as the limits allow, preserving order (greedy
- * packing). Throws WireError when a single message exceeds a limit on its own.
+ * packing). Throws WireError when a single message exceeds a limit on its own. With
+ * `bodies`, a message already encoded there is not encoded again (see {@link EncodedBodies}).
  */
-export function encodeFrames(entries: readonly WireEntry[], limits: WireLimits = DEFAULT_WIRE_LIMITS): Uint8Array[] {
+export function encodeFrames(entries: readonly WireEntry[], limits: WireLimits = DEFAULT_WIRE_LIMITS, bodies?: EncodedBodies): Uint8Array[] {
   if (entries.length === 0) throw new WireError('ERR_WIRE_MALFORMED', 'a frame needs at least one message')
-  const encoded = entries.map((e) => ({ topic: e.topic, body: encodeMessage(e.message, limits) }))
+  const encoded = entries.map((e) => ({ topic: e.topic, body: encodeBody(e.message, limits, bodies) }))
   const frames: Uint8Array[] = []
   let start = 0
   while (start < encoded.length) {

@@ -19,10 +19,12 @@ import { formatAddress } from './address.js'
 import type { ByteChannel, ByteChannelEvents } from './channel.js'
 import { TransportError, describeError } from './errors.js'
 import { peerIdFromBytes, peerIdToBytes, shortPeerId, type NodeIdentity } from './keys.js'
+import { connectionLog } from './log-scope.js'
 import { fastNoiseCrypto } from './noise-crypto.js'
 import { SocketStream } from './socket-stream.js'
 
-const log = logger('hearsay:transport:noise')
+const LOG_NAME = 'hearsay:transport:noise'
+const log = logger(LOG_NAME)
 
 /** A Noise encrypter bound to one identity; create once per transport (its static DH key is reused). */
 export type NoiseEncrypter = ConnectionEncrypter
@@ -67,9 +69,13 @@ export async function secureSocket(init: SecureSocketInit): Promise<SecuredSocke
   const { socket, direction, expectedPeer } = init
   socket.setNoDelay(true)
   const remoteAddr = formatAddress(socket.remoteAddress ?? '0.0.0.0', socket.remotePort ?? 0)
-  const stream = new SocketStream(socket, direction, log.newScope(remoteAddr))
-  const timeout = AbortSignal.timeout(init.handshakeTimeoutMs)
-  const signal = AbortSignal.any([timeout, init.signal])
+  const stream = new SocketStream(socket, direction, connectionLog(LOG_NAME, remoteAddr))
+  // A timer cleared once the handshake settles: AbortSignal.timeout would stay armed for
+  // the whole timeout and then build a DOMException (with a stack) for every connection.
+  const timeout = new AbortController()
+  const timer = setTimeout(() => timeout.abort(new DOMException('handshake timed out', 'TimeoutError')), init.handshakeTimeoutMs)
+  timer.unref()
+  const signal = AbortSignal.any([timeout.signal, init.signal])
   try {
     let secured: SecuredConnection
     if (direction === 'outbound') {
@@ -91,11 +97,13 @@ export async function secureSocket(init: SecureSocketInit): Promise<SecuredSocke
     stream.markSecured()
     return { channel: new NoiseChannel(secured.connection, stream, remoteAddr), remoteId }
   } catch (err) {
-    const error = handshakeError(err, { timedOut: timeout.aborted, cancelled: init.signal.aborted, remoteAddr, expectedPeer })
+    const error = handshakeError(err, { timedOut: timeout.signal.aborted, cancelled: init.signal.aborted, remoteAddr, expectedPeer })
     log('%s handshake (%s) failed: %s', remoteAddr, direction, describeError(error))
     stream.abort(error)
     socket.destroy()
     throw error
+  } finally {
+    clearTimeout(timer)
   }
 }
 

@@ -1,4 +1,5 @@
-import { createPrivateKey, createPublicKey } from 'node:crypto'
+import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto'
+import { pureJsCrypto } from '@chainsafe/libp2p-noise/crypto'
 import { describe, expect, it } from 'vitest'
 import { fastNoiseCrypto } from '../../src/transport/noise-crypto.js'
 
@@ -23,5 +24,16 @@ describe('Noise crypto (X25519 without key export)', () => {
     const ba = fastNoiseCrypto.generateX25519SharedKey(b.privateKey, a.publicKey)
     expect(Buffer.from(ab).equals(Buffer.from(ba))).toBe(true)
     expect(ab.byteLength).toBe(32)
+  })
+
+  it("HKDF gives the library's pure-JS output (three 32-byte keys) for any chaining key and input", () => {
+    const inputs = [new Uint8Array(0), new Uint8Array(32), ...Array.from({ length: 20 }, (_, i) => randomBytes(i % 3 === 0 ? 32 : 1 + i * 5))]
+    for (const ikm of inputs) {
+      const ck = randomBytes(32)
+      const ours = fastNoiseCrypto.getHKDF(ck, ikm)
+      const theirs = pureJsCrypto.getHKDF(ck, ikm)
+      expect(ours.map((k) => k.byteLength)).toEqual([32, 32, 32])
+      expect(ours.map((k) => Buffer.from(k).toString('hex'))).toEqual(theirs.map((k) => Buffer.from(k).toString('hex')))
+    }
   })
 })

@@ -30,8 +30,23 @@ const HEADER_BYTES = NONCE_OFFSET + NONCE_BYTES
 /** Bytes an envelope adds to its payload. */
 export const ENVELOPE_OVERHEAD_BYTES = HEADER_BYTES + SIGNATURE_BYTES
 const DOMAIN = new TextEncoder().encode('hearsay-broadcast-v2')
-/** Cap on cached author public keys (oldest dropped first). */
+/**
+ * Cap on cached author public keys, shared by every node of the process (oldest dropped
+ * first): at 32 bytes of key plus a native KeyObject each, well under 1 MB in all.
+ */
 export const MAX_CACHED_AUTHOR_KEYS = 4_096
+/** Cap on cached signing prefixes (domain tag + topic id), one per topic, shared like the keys. */
+export const MAX_CACHED_TOPIC_PREFIXES = 256
+
+/**
+ * Public KeyObjects by author id (64 hex), shared by every verifier in the process: a
+ * public key's KeyObject is the same for every node, and building one from its raw
+ * bytes costs about a tenth of a signature check, so several nodes in one process (and
+ * a node that sees a new author) build each key once.
+ */
+const authorKeys = new Map<string, KeyObject>()
+/** `DOMAIN || topic bytes` by topic id: the start of every signed message. */
+const topicPrefixes = new Map<string, Buffer>()
 
 export interface OpenedEnvelope {
   /** Author node id (64 hex). */
@@ -63,8 +78,29 @@ export function envelopeId(envelope: Uint8Array): string {
   return createHash('sha256').update(envelope).digest('hex')
 }
 
+function topicPrefix(topic: string): Buffer {
+  let prefix = topicPrefixes.get(topic)
+  if (prefix === undefined) {
+    prefix = Buffer.concat([DOMAIN, Buffer.from(topic, 'hex')])
+    topicPrefixes.set(topic, prefix)
+    if (topicPrefixes.size > MAX_CACHED_TOPIC_PREFIXES) topicPrefixes.delete(topicPrefixes.keys().next().value as string)
+  }
+  return prefix
+}
+
+/** What the signature covers: domain tag, topic id, then the envelope's header (without its version byte) and payload. */
 function signedBytes(topic: string, header: Uint8Array, payload: Uint8Array): Buffer {
-  return Buffer.concat([DOMAIN, Buffer.from(topic, 'hex'), header.subarray(1), payload])
+  const prefix = topicPrefix(topic)
+  const out = Buffer.allocUnsafe(prefix.byteLength + header.byteLength - 1 + payload.byteLength)
+  prefix.copy(out, 0)
+  out.set(header.subarray(1), prefix.byteLength)
+  out.set(payload, prefix.byteLength + header.byteLength - 1)
+  return out
+}
+
+/** Author keys held by the process-wide cache (at most {@link MAX_CACHED_AUTHOR_KEYS}). */
+export function cachedAuthorKeyCount(): number {
+  return authorKeys.size
 }
 
 /** Signs broadcasts with one node's key. */
@@ -98,9 +134,8 @@ export class EnvelopeSigner {
 /** Why an envelope was refused. */
 export type EnvelopeProblem = 'malformed' | 'id-mismatch' | 'bad-signature'
 
-/** Verifies envelopes, caching one public KeyObject per author. */
+/** Verifies envelopes, with one public KeyObject per author from a process-wide cache. */
 export class EnvelopeVerifier {
-  private readonly keys = new Map<string, KeyObject>()
 
   /** Opens an envelope received under `id` in `topic`, or says what is wrong with it. */
   open(topic: string, id: string, envelope: Uint8Array): OpenedEnvelope | EnvelopeProblem {
@@ -122,11 +157,11 @@ export class EnvelopeVerifier {
   }
 
   private keyFor(author: string, raw: Uint8Array): KeyObject {
-    let key = this.keys.get(author)
+    let key = authorKeys.get(author)
     if (key === undefined) {
       key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: base64url(raw) }, format: 'jwk' })
-      this.keys.set(author, key)
-      if (this.keys.size > MAX_CACHED_AUTHOR_KEYS) this.keys.delete(this.keys.keys().next().value as string)
+      authorKeys.set(author, key)
+      if (authorKeys.size > MAX_CACHED_AUTHOR_KEYS) authorKeys.delete(authorKeys.keys().next().value as string)
     }
     return key
   }

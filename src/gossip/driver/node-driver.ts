@@ -24,7 +24,8 @@ import type { HyParView } from '../proto/hyparview.js'
 import type { Plumtree } from '../proto/plumtree.js'
 import type { PeerId, TopicId } from '../proto/types.js'
 import type { CloseInfo, Connection, Transport } from '../../transport/types.js'
-import { decodeFrame, encodeFrames, WireError, type WireEntry, type WireLimits } from '../wire.js'
+import { decodeFrame, encodeFrames, WireError, type EncodedBodies, type WireEntry, type WireLimits } from '../wire.js'
+import type { TopicMessage } from '../proto/messages.js'
 import { TokenBucket } from '../../transport/rate-limit.js'
 import { AddressBook, decodeAddrs } from './address-book.js'
 import type { Clock } from './clock.js'
@@ -135,6 +136,14 @@ export class NodeDriver {
   /** Ids whose envelope was verified -> its author. Capacity: MAX_VERIFIED_IDS. */
   private readonly verifiedIds = new Map<string, string>()
   private readonly outgoing = new Map<PeerId, WireEntry[]>()
+  /**
+   * Messages encoded during one flush, by message object: the core hands the same object
+   * to every peer it sends it to (a forwarded GOSSIP to each eager neighbor), so it is
+   * encoded once. Cleared after every flush, so it holds at most one flush's messages.
+   */
+  private readonly encodedBodies: EncodedBodies = new Map()
+  /** Frames of one-message batches during one flush (same message, same topic: same bytes). Cleared with `encodedBodies`. */
+  private readonly singleFrames = new Map<TopicMessage, { readonly topic: TopicId; readonly frames: Uint8Array[] }>()
   private readonly closing = new Set<PeerId>()
   private readonly dials = new Map<PeerId, PendingDial>()
   private readonly log: Logger
@@ -265,6 +274,7 @@ export class NodeDriver {
       else this.queueForDial(peer, entries)
     }
     this.outgoing.clear()
+    this.forgetEncodings()
     for (const peer of this.closing) {
       if (this.state.needs(peer)) continue
       const dial = this.dials.get(peer)
@@ -277,10 +287,26 @@ export class NodeDriver {
     this.closing.clear()
   }
 
+  private forgetEncodings(): void {
+    if (this.encodedBodies.size > 0) this.encodedBodies.clear()
+    if (this.singleFrames.size > 0) this.singleFrames.clear()
+  }
+
+  /** The frames of `entries`, reusing this flush's encodings. Throws WireError. */
+  private encode(entries: readonly WireEntry[]): Uint8Array[] {
+    if (entries.length !== 1) return encodeFrames(entries, this.init.wireLimits, this.encodedBodies)
+    const { topic, message } = entries[0] as WireEntry
+    const cached = this.singleFrames.get(message)
+    if (cached !== undefined && cached.topic === topic) return cached.frames
+    const frames = encodeFrames(entries, this.init.wireLimits, this.encodedBodies)
+    this.singleFrames.set(message, { topic, frames })
+    return frames
+  }
+
   private sendEntries(conn: Connection, entries: readonly WireEntry[]): void {
     let frames: Uint8Array[]
     try {
-      frames = encodeFrames(entries, this.init.wireLimits)
+      frames = this.encode(entries)
     } catch (err) {
       // Our own message does not fit the wire: a bug or a misconfiguration, never the peer's fault.
       this.log.error('cannot encode messages for %s: %s', conn.remoteId.slice(0, 8), (err as Error).message)
@@ -625,6 +651,7 @@ export class NodeDriver {
     if (dial === undefined || this.stopped) return
     this.dials.delete(peer)
     this.sendEntries(conn, dial.entries)
+    this.forgetEncodings()
     if (dial.closeWhenFlushed && !this.state.needs(peer)) void conn.close()
   }
 
