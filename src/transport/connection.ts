@@ -10,8 +10,13 @@
  * - Inbound rate limits: every frame but a goodbye passes the connection's token
  *   buckets (`InboundRateLimiter`); over the limit it is dropped and counted, and a
  *   peer that stays over the limit is closed with reason `protocol`, `ERR_RATE_LIMITED`.
- * - Liveness: a ping after `keepaliveIntervalMs` of send silence; reason `timeout`
- *   after `idleTimeoutMs` of receive silence.
+ * - Liveness: a ping opens every connection (the hello) and follows every
+ *   `keepaliveIntervalMs` of send silence. A peer whose first frame was a hello ping
+ *   keeps links alive at that pace, so its silence for the silent-peer deadline
+ *   (`keepaliveIntervalMs + clamp(8 × handshake round trip, silentPeerMinMs,
+ *   silentPeerMaxMs)`) means it is gone: reason `timeout`. Any other peer (an older
+ *   release) gets `idleTimeoutMs`. Time this process spent stalled (a liveness check
+ *   that ran late) restarts the count, so our own lag is never taken for the peer's death.
  * - Close: graceful close sends the queue, a goodbye frame, then EOF, and waits up to
  *   `closeTimeoutMs` for the peer's EOF. EOF without goodbye is reported as `error`.
  */
@@ -50,6 +55,17 @@ export interface ConnectionCounters {
 const MAX_WRITE_BYTES = 1_048_576
 
 const PING_FRAME = encodeControlFrame(FRAME_KIND_PING)
+
+/** The silent-peer deadline allows this many handshake round trips (within its bounds). */
+export const SILENT_PEER_RTT_FACTOR = 8
+/**
+ * A first frame that is a ping and arrives within this long of the connection is a
+ * hello: the peer pings at its keepalive interval. Older releases send their first ping
+ * only after 10 s of silence, so they never look like one.
+ */
+export const HELLO_WINDOW_MS = 5_000
+/** A liveness check this much later than its period means this process was stalled. */
+const LAG_SLACK_MS = 250
 const GOODBYE_FRAME = encodeControlFrame(FRAME_KIND_GOODBYE)
 
 export interface FramedConnectionInit {
@@ -103,6 +119,15 @@ export class FramedConnection implements Connection {
   private stalledSinceMs: number | undefined
 
   private goodbyeReceived = false
+  /** Set by the first frame received; true if it was a hello ping. */
+  private firstFrameSeen = false
+  private peerSendsHello = false
+  /** Handshake duration, ms (about one round trip), if the channel measured it. */
+  readonly handshakeRttMs: number | undefined
+  private readonly checkPeriodMs: number
+  private lastCheckMs = performance.now()
+  /** performance.now() when this process last came back from a stall (silence is counted from then at most). */
+  private resumedMs = 0
   private lastRxMs = performance.now()
   private lastTxMs = performance.now()
   private livenessTimer: NodeJS.Timeout | undefined
@@ -126,11 +151,16 @@ export class FramedConnection implements Connection {
     })
     const { keepaliveIntervalMs, idleTimeoutMs } = init.options
     const { frameTimeoutMs, sendStallTimeoutMs } = init.options
-    const periods = [keepaliveIntervalMs, Math.ceil(idleTimeoutMs / 4), Math.ceil(frameTimeoutMs / 4), Math.ceil(sendStallTimeoutMs / 4)].filter((ms) => ms > 0)
-    if (periods.length > 0) {
-      this.livenessTimer = setInterval(() => this.checkLiveness(), Math.min(...periods))
+    this.handshakeRttMs = init.channel.handshakeRttMs
+    const silentMs = init.options.silentPeerMaxMs > 0 && keepaliveIntervalMs > 0 ? Math.max(1, init.options.silentPeerMinMs) : 0
+    const periods = [keepaliveIntervalMs, Math.ceil(idleTimeoutMs / 4), Math.ceil(silentMs / 4), Math.ceil(frameTimeoutMs / 4), Math.ceil(sendStallTimeoutMs / 4)].filter((ms) => ms > 0)
+    this.checkPeriodMs = periods.length > 0 ? Math.min(...periods) : 0
+    if (this.checkPeriodMs > 0) {
+      this.livenessTimer = setInterval(() => this.checkLiveness(), this.checkPeriodMs)
       this.livenessTimer.unref()
     }
+    // The hello: our first frame is a ping, so the peer knows we keep the link alive.
+    if (keepaliveIntervalMs > 0) this.enqueue(PING_FRAME)
     this.channel.start({
       onData: (chunk) => this.onData(chunk),
       onEnd: () => this.onEnd(),
@@ -150,6 +180,18 @@ export class FramedConnection implements Connection {
   /** performance.now() of the last bytes received. */
   get lastReceivedMs(): number {
     return this.lastRxMs
+  }
+
+  /**
+   * How long the peer may stay silent before the link counts as dead, ms (0 = never):
+   * the silent-peer deadline for a peer that sent a hello, else `idleTimeoutMs`.
+   */
+  get silenceLimitMs(): number {
+    const { keepaliveIntervalMs, idleTimeoutMs, silentPeerMinMs, silentPeerMaxMs } = this.options
+    if (!this.peerSendsHello || keepaliveIntervalMs <= 0 || silentPeerMaxMs <= 0) return idleTimeoutMs
+    const rttPart = Math.min(silentPeerMaxMs, Math.max(silentPeerMinMs, SILENT_PEER_RTT_FACTOR * (this.handshakeRttMs ?? 0)))
+    const limit = Math.ceil(keepaliveIntervalMs + rttPart)
+    return idleTimeoutMs > 0 ? Math.min(limit, idleTimeoutMs) : limit
   }
 
   /** A short label for logs. */
@@ -349,6 +391,10 @@ export class FramedConnection implements Connection {
       return
     }
     if (!this.trackFrame(this.lastRxMs, heldBefore, frames.length)) return
+    if (!this.firstFrameSeen && frames.length > 0) {
+      this.firstFrameSeen = true
+      this.peerSendsHello = frames[0]?.kind === 'ping' && this.lastRxMs - this.establishedAtMs <= HELLO_WINDOW_MS
+    }
     for (const frame of frames) {
       if ((this.state as State) === 'closed') return
       if (frame.kind === 'goodbye') this.onGoodbye()
@@ -418,12 +464,18 @@ export class FramedConnection implements Connection {
   private checkLiveness(): void {
     if (this.state === 'closed') return
     const now = performance.now()
-    const { idleTimeoutMs, keepaliveIntervalMs } = this.options
+    const { keepaliveIntervalMs } = this.options
+    // A check that ran late: this process was stalled, and bytes may be waiting unread.
+    if (now - this.lastCheckMs > this.checkPeriodMs + LAG_SLACK_MS) this.resumedMs = now
+    this.lastCheckMs = now
     if (!this.checkFrameDeadline(now)) return
     this.checkStall(now)
     if ((this.state as State) === 'closed') return
-    if (idleTimeoutMs > 0 && now - this.lastRxMs > idleTimeoutMs) {
-      this.fail('timeout', new TransportError('ERR_IDLE_TIMEOUT', `nothing received for ${Math.round(now - this.lastRxMs)} ms`))
+    const limit = this.silenceLimitMs
+    const silentMs = now - Math.max(this.lastRxMs, this.resumedMs)
+    if (limit > 0 && silentMs > limit) {
+      const why = this.peerSendsHello ? ` (silent-peer deadline ${limit} ms, handshake round trip ${Math.round(this.handshakeRttMs ?? 0)} ms)` : ''
+      this.fail('timeout', new TransportError('ERR_IDLE_TIMEOUT', `nothing received for ${Math.round(now - this.lastRxMs)} ms${why}`))
       return
     }
     if (keepaliveIntervalMs > 0 && this.state === 'open' && this.queue.length === 0 && now - this.lastTxMs >= keepaliveIntervalMs) {

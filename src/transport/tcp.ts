@@ -108,6 +108,7 @@ export class TcpTransport extends BaseTransport {
     }
     socket.on('error', () => {}) // reported through the stream; avoid unhandled 'error'
     this.track(socket)
+    const startedMs = performance.now()
     secureSocket({
       socket,
       encrypter: this.encrypter,
@@ -115,7 +116,10 @@ export class TcpTransport extends BaseTransport {
       handshakeTimeoutMs: this.options.handshakeTimeoutMs,
       signal: this.shutdown.signal,
     })
-      .then(({ channel, remoteId }) => this.acceptInbound(channel, remoteId))
+      .then(({ channel, remoteId }) => {
+        channel.handshakeRttMs = performance.now() - startedMs
+        this.acceptInbound(channel, remoteId)
+      })
       .catch((err: unknown) => {
         if (err instanceof TransportError && err.code !== 'ERR_TRANSPORT_CLOSED') this.countPeerError(err.code)
         log('inbound handshake from %s failed: %s', formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0), describeError(err))
@@ -125,6 +129,7 @@ export class TcpTransport extends BaseTransport {
 
   protected async connect(peerId: PeerId, addr: string, signal: AbortSignal): Promise<ByteChannel> {
     const socket = await this.openSocket(addr, signal)
+    const startedMs = performance.now()
     const { channel } = await secureSocket({
       socket,
       encrypter: this.encrypter,
@@ -133,6 +138,7 @@ export class TcpTransport extends BaseTransport {
       handshakeTimeoutMs: this.options.handshakeTimeoutMs,
       signal,
     })
+    channel.handshakeRttMs = performance.now() - startedMs
     return channel
   }
 
