@@ -17,6 +17,11 @@
  *   silentPeerMaxMs)`) means it is gone: reason `timeout`. Any other peer (an older
  *   release) gets `idleTimeoutMs`. Time this process spent stalled (a liveness check
  *   that ran late) restarts the count, so our own lag is never taken for the peer's death.
+ * - Round trip: to a peer that sent a hello, an echo frame every `keepaliveIntervalMs`
+ *   (one outstanding at a time), answered at once with an echo reply; the round trip is
+ *   smoothed as TCP does (first sample as is, then 7/8 old + 1/8 new), starting from the
+ *   handshake's duration. A sample taken across a stall of this process is dropped; a
+ *   peer that answers late (its own lag) raises its round trip, and so its deadline.
  * - Close: graceful close sends the queue, a goodbye frame, then EOF, and waits up to
  *   `closeTimeoutMs` for the peer's EOF. EOF without goodbye is reported as `error`.
  */
@@ -25,6 +30,8 @@ import type { PeerId } from '../gossip/proto/types.js'
 import type { ByteChannel } from './channel.js'
 import { TransportError, describeError } from './errors.js'
 import {
+  FRAME_KIND_ECHO,
+  FRAME_KIND_ECHO_REPLY,
   FRAME_KIND_GOODBYE,
   FRAME_KIND_PING,
   DATA_FRAME_HEADER_BYTES,
@@ -67,6 +74,8 @@ export const HELLO_WINDOW_MS = 5_000
 /** A liveness check this much later than its period means this process was stalled. */
 const LAG_SLACK_MS = 250
 const GOODBYE_FRAME = encodeControlFrame(FRAME_KIND_GOODBYE)
+const ECHO_FRAME = encodeControlFrame(FRAME_KIND_ECHO)
+const ECHO_REPLY_FRAME = encodeControlFrame(FRAME_KIND_ECHO_REPLY)
 
 export interface FramedConnectionInit {
   readonly channel: ByteChannel
@@ -124,6 +133,11 @@ export class FramedConnection implements Connection {
   private peerSendsHello = false
   /** Handshake duration, ms (about one round trip), if the channel measured it. */
   readonly handshakeRttMs: number | undefined
+  /** Smoothed round trip from echo replies, ms; undefined before the first one. */
+  private srttMs: number | undefined
+  /** performance.now() of the echo awaiting its reply. */
+  private echoSentMs: number | undefined
+  private lastEchoMs = 0
   private readonly checkPeriodMs: number
   private lastCheckMs = performance.now()
   /** performance.now() when this process last came back from a stall (silence is counted from then at most). */
@@ -189,9 +203,14 @@ export class FramedConnection implements Connection {
   get silenceLimitMs(): number {
     const { keepaliveIntervalMs, idleTimeoutMs, silentPeerMinMs, silentPeerMaxMs } = this.options
     if (!this.peerSendsHello || keepaliveIntervalMs <= 0 || silentPeerMaxMs <= 0) return idleTimeoutMs
-    const rttPart = Math.min(silentPeerMaxMs, Math.max(silentPeerMinMs, SILENT_PEER_RTT_FACTOR * (this.handshakeRttMs ?? 0)))
+    const rttPart = Math.min(silentPeerMaxMs, Math.max(silentPeerMinMs, SILENT_PEER_RTT_FACTOR * (this.rttMs ?? 0)))
     const limit = Math.ceil(keepaliveIntervalMs + rttPart)
     return idleTimeoutMs > 0 ? Math.min(limit, idleTimeoutMs) : limit
+  }
+
+  /** The smoothed round trip (echo replies), or the handshake's duration before the first reply; ms. */
+  get rttMs(): number | undefined {
+    return this.srttMs ?? this.handshakeRttMs
   }
 
   /** A short label for logs. */
@@ -400,6 +419,9 @@ export class FramedConnection implements Connection {
       if (frame.kind === 'goodbye') this.onGoodbye()
       else if (this.limiter !== undefined && !this.admit(frame.kind === 'data' ? DATA_FRAME_HEADER_BYTES + frame.payload.byteLength : 1)) continue
       else if (frame.kind === 'data') this.deliver(frame.payload)
+      else if (frame.kind === 'echo') {
+        if (this.state === 'open') this.enqueue(ECHO_REPLY_FRAME)
+      } else if (frame.kind === 'echoReply') this.onEchoReply(this.lastRxMs)
     }
   }
 
@@ -461,6 +483,15 @@ export class FramedConnection implements Connection {
 
   // ---- liveness ----
 
+  private onEchoReply(now: number): void {
+    const sentMs = this.echoSentMs
+    if (sentMs === undefined) return
+    this.echoSentMs = undefined
+    if (this.resumedMs >= sentMs) return // we were stalled meanwhile: not the link's round trip
+    const sample = now - sentMs
+    this.srttMs = this.srttMs === undefined ? sample : (7 * this.srttMs + sample) / 8
+  }
+
   private checkLiveness(): void {
     if (this.state === 'closed') return
     const now = performance.now()
@@ -478,7 +509,12 @@ export class FramedConnection implements Connection {
       this.fail('timeout', new TransportError('ERR_IDLE_TIMEOUT', `nothing received for ${Math.round(now - this.lastRxMs)} ms${why}`))
       return
     }
-    if (keepaliveIntervalMs > 0 && this.state === 'open' && this.queue.length === 0 && now - this.lastTxMs >= keepaliveIntervalMs) {
+    if (keepaliveIntervalMs <= 0 || this.state !== 'open') return
+    if (this.peerSendsHello && this.echoSentMs === undefined && now - this.lastEchoMs >= keepaliveIntervalMs) {
+      this.echoSentMs = now
+      this.lastEchoMs = now
+      this.enqueue(ECHO_FRAME)
+    } else if (this.queue.length === 0 && now - this.lastTxMs >= keepaliveIntervalMs) {
       this.enqueue(PING_FRAME)
     }
   }

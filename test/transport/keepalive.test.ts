@@ -88,6 +88,42 @@ describe('keepalive: hello and silent-peer deadline', () => {
   })
 })
 
+describe('keepalive: round trip from echo frames', () => {
+  it('answers an echo with an echo reply at once', async () => {
+    const { far, frames } = connect({ keepaliveIntervalMs: 0 })
+    far.write(Uint8Array.of(0x03))
+    await until(() => frames.some((f) => f.kind === 'echoReply'), 2_000, 'an echo reply')
+  })
+
+  it('sends echoes only to a peer that sent a hello, and smooths the round trip of the replies', async () => {
+    const { conn, far, frames } = connect({ ...FAST, idleTimeoutMs: 0 }, 400)
+    await until(() => frames.some((f) => f.kind === 'ping'), 2_000, 'our hello')
+    // Three keepalive intervals without a hello from the peer: pings only, no echo.
+    await new Promise((resolve) => setTimeout(resolve, 3 * FAST.keepaliveIntervalMs))
+    expect(frames.some((f) => f.kind === 'echo')).toBe(false)
+    expect(conn.rttMs).toBe(400) // the handshake's, until a reply comes
+    far.write(Uint8Array.of(0x01)) // hello
+    // The far side answers each echo 20 ms late (a 20 ms round trip).
+    let answered = 0
+    const seen = new Set<number>()
+    await until(() => {
+      frames.forEach((f, i) => {
+        if (f.kind === 'echo' && !seen.has(i)) {
+          seen.add(i)
+          setTimeout(() => {
+            far.write(Uint8Array.of(0x04))
+            answered++
+          }, 20)
+        }
+      })
+      return answered >= 3
+    }, 3_000, 'three echoes answered')
+    await until(() => (conn.rttMs ?? 400) < 100, 1_000, 'round trip from the replies')
+    expect(conn.rttMs).toBeGreaterThanOrEqual(15)
+    expect(conn.silenceLimitMs).toBe(Math.ceil(FAST.keepaliveIntervalMs + SILENT_PEER_RTT_FACTOR * (conn.rttMs as number)))
+  })
+})
+
 describe('keepalive over TCP on 127.0.0.1', () => {
   const transports: TcpTransport[] = []
   afterEach(async () => {
@@ -111,6 +147,9 @@ describe('keepalive over TCP on 127.0.0.1', () => {
     expect(conn.handshakeRttMs).toBeLessThan(1_000)
     expect(inbound.handshakeRttMs).toBeGreaterThan(0)
     await until(() => conn.silenceLimitMs < 2_000 && inbound.silenceLimitMs < 2_000, 2_000, 'hello on both sides')
+    // Echo replies replace the handshake's figure (loopback: well under a millisecond or so).
+    await until(() => conn.rttMs !== conn.handshakeRttMs && inbound.rttMs !== inbound.handshakeRttMs, 2_000, 'echo round trips')
+    expect(conn.rttMs).toBeLessThan(100)
   })
 
   it('an idle link stays up for many deadlines: pings are enough', async () => {
