@@ -116,6 +116,7 @@ export function neighborChanges(eventsByHost: readonly (readonly LabNodeEvent[])
   const up: number[] = []
   const down: number[] = []
   const all: number[] = []
+  const downReasons: Record<string, number> = {}
   for (const events of eventsByHost) {
     let u = 0
     let d = 0
@@ -127,6 +128,7 @@ export function neighborChanges(eventsByHost: readonly (readonly LabNodeEvent[])
       } else if (e.ev === 'down') {
         d++
         all.push(e.t)
+        downReasons[e.reason] = (downReasons[e.reason] ?? 0) + 1
       }
     }
     up.push(u)
@@ -145,6 +147,7 @@ export function neighborChanges(eventsByHost: readonly (readonly LabNodeEvent[])
     upPerHost: up,
     downPerHost: down,
     maxDownPerHost: Math.max(0, ...down),
+    downReasons,
     busiest2sWindow: busiest,
   }
 }
