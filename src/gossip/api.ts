@@ -512,7 +512,7 @@ export class Node {
     if (joins === undefined) {
       this.#discoveryRng ??= new SeededRng(this.#settings.rng.nextU32(), 11)
       joins = new DiscoveryJoins(
-        { selfId: this.id, neighborCount: () => topic.neighbors().length, join: (p) => topic.joinPeers([p]) },
+        { selfId: this.id, neighbors: () => topic.neighbors(), join: (p) => topic.joinPeers([p]) },
         this.#settings.clock,
         this.#discoveryRng,
       )

@@ -7,16 +7,21 @@
  * through every node it discovered (12 hosts: 132 JOINs in a second or two), neighbor
  * views churned: about 10 neighbor-down events per host before settling. So, per topic:
  *
- * - a topic that has a neighbor joins through nobody: discovered peers are only
- *   remembered (their addresses are in the node's address book);
- * - a topic without neighbors joins through ONE remembered peer at a time, chosen at
- *   random among those whose id is smaller than ours, after a short collection window
- *   (`collectMs`) so the choice sees more than the first answer. Every node pointing at
- *   a smaller id leaves no cycle of nodes that only joined each other: nodes that
- *   discover one another end up in one swarm (the smallest waits to be joined). If no
- *   neighbor came `retryMs` later, the next one is tried, and from the second attempt on
- *   larger ids too (the smaller ones may be gone);
- * - the check runs again whenever the topic loses its last neighbor.
+ * - a topic without neighbors joins through ONE remembered peer at a time: the one with
+ *   the next smaller id than ours, after a short collection window (`collectMs`) so the
+ *   choice sees more than the first answer. Each node pointing at a smaller id leaves
+ *   no cycle of nodes that only joined each other, and the next smaller id (rather than
+ *   a random smaller one) spreads the JOINs: no contact gets more than a few, so few
+ *   full views have to evict. If no neighbor came
+ *   `retryMs` later, the next one is tried, and from the second attempt on larger ids
+ *   too (the smaller ones may be gone);
+ * - a topic with neighbors joins through nobody, with one exception, once per topic:
+ *   when none of its neighbors has an id smaller than ours but a discovered peer has,
+ *   it joins through one such peer (it may have been joined by larger peers before it
+ *   chose). So the smallest id of every group of linked nodes reaches further down,
+ *   and nodes that discover one another end up in one swarm, at a cost of at most one
+ *   JOIN per node;
+ * - the check runs again at every discovery and whenever the neighbors change.
  *
  * Two swarms that were formed apart (each node with neighbors already) do not merge
  * through mDNS: that would take JOINs from full views, the very churn above.
@@ -40,7 +45,7 @@ export const DISCOVERY_JOIN_DEFAULTS = {
 /** What the joins act on: the topic's neighbor count and its JOIN command. */
 export interface DiscoveryJoinTarget {
   readonly selfId: string
-  neighborCount(): number
+  neighbors(): readonly string[]
   join(peer: NodeAddr): void
 }
 
@@ -49,6 +54,8 @@ export class DiscoveryJoins {
   private readonly candidates = new Map<string, NodeAddr>()
   private readonly tried = new Set<string>()
   private attempts = 0
+  /** The one join made while having neighbors (toward a smaller id) was made. */
+  private downwardDone = false
   private timer: unknown
   private closed = false
 
@@ -68,12 +75,11 @@ export class DiscoveryJoins {
     this.schedule(this.options.collectMs)
   }
 
-  /** The topic's neighbors changed: with none left, look for a peer to join through. */
+  /** The topic's neighbors changed: look again whether to join through someone. */
   neighborsChanged(): void {
-    if (this.target.neighborCount() > 0) {
+    if (this.target.neighbors().length > 0) {
       this.attempts = 0
       this.tried.clear()
-      return
     }
     this.schedule(this.options.collectMs)
   }
@@ -85,8 +91,15 @@ export class DiscoveryJoins {
     this.timer = undefined
   }
 
+  /** True if a join may be due: no neighbor, or the one downward join still open. */
+  private mayJoin(): boolean {
+    const neighbors = this.target.neighbors()
+    if (neighbors.length === 0) return true
+    return !this.downwardDone && !neighbors.some((n) => n < this.target.selfId)
+  }
+
   private schedule(delayMs: number): void {
-    if (this.closed || this.timer !== undefined || this.target.neighborCount() > 0) return
+    if (this.closed || this.timer !== undefined || !this.mayJoin()) return
     this.timer = this.clock.setTimer(() => {
       this.timer = undefined
       this.tryJoin()
@@ -94,11 +107,18 @@ export class DiscoveryJoins {
   }
 
   private tryJoin(): void {
-    if (this.closed || this.target.neighborCount() > 0) return
+    if (this.closed || !this.mayJoin()) return
+    if (this.target.neighbors().length > 0) {
+      // The one join toward a smaller id while having neighbors.
+      const peer = nextSmaller([...this.candidates.values()], this.target.selfId)
+      if (peer === undefined) return
+      this.downwardDone = true
+      this.target.join(peer)
+      return
+    }
     const untried = [...this.candidates.values()].filter((p) => !this.tried.has(p.id))
-    // First choice among smaller ids only; later attempts take anyone.
-    const pool = this.attempts === 0 ? untried.filter((p) => p.id < this.target.selfId) : untried
-    const peer = pool.length === 0 ? undefined : pool[this.rng.int(pool.length)]
+    // First the next smaller id; later attempts take anyone.
+    const peer = this.attempts === 0 ? nextSmaller(untried, this.target.selfId) : untried.length === 0 ? undefined : untried[this.rng.int(untried.length)]
     if (peer === undefined) {
       if (this.attempts === 0 && untried.length > 0) {
         // Only larger ids known: wait to be joined, then try them.
@@ -116,4 +136,11 @@ export class DiscoveryJoins {
     this.target.join(peer)
     this.schedule(this.options.retryMs)
   }
+}
+
+/** The peer with the largest id below `selfId`, if any. */
+function nextSmaller(peers: readonly NodeAddr[], selfId: string): NodeAddr | undefined {
+  let best: NodeAddr | undefined
+  for (const p of peers) if (p.id < selfId && (best === undefined || p.id > best.id)) best = p
+  return best
 }

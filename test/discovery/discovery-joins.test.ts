@@ -14,31 +14,45 @@ const peer = (n: number) => ({ id: id(n), addrs: [`10.0.0.${n}:7000`] })
 function setup(self: number) {
   const clock = new VirtualClock()
   const joined: number[] = []
-  let neighbors = 0
+  let neighbors: string[] = []
   const joins = new DiscoveryJoins(
-    { selfId: id(self), neighborCount: () => neighbors, join: (p) => joined.push(parseInt(p.id, 16)) },
+    { selfId: id(self), neighbors: () => neighbors, join: (p) => joined.push(parseInt(p.id, 16)) },
     clock,
     new SeededRng(1),
   )
-  return { clock, joins, joined, setNeighbors: (n: number) => (neighbors = n) }
+  return { clock, joins, joined, setNeighbors: (...ns: number[]) => (neighbors = ns.map(id)) }
 }
 
 describe('discovery joins', () => {
-  it('waits the collection window, then joins through ONE peer with a smaller id', () => {
+  it('waits the collection window, then joins through ONE peer: the next smaller id', () => {
     const { clock, joins, joined } = setup(5)
     for (const n of [9, 2, 7, 3, 8]) joins.discovered(peer(n))
     expect(joined).toEqual([])
     clock.advance(DISCOVERY_JOIN_DEFAULTS.collectMs)
-    expect(joined).toHaveLength(1)
-    expect([2, 3]).toContain(joined[0])
+    expect(joined).toEqual([3])
   })
 
-  it('joins through nobody while the topic has a neighbor', () => {
+  it('joins through nobody while the topic has a neighbor with a smaller id', () => {
     const { clock, joins, joined, setNeighbors } = setup(5)
-    setNeighbors(1)
-    for (const n of [1, 2, 3]) joins.discovered(peer(n))
+    setNeighbors(4, 8)
+    for (const n of [1, 2, 3, 9]) joins.discovered(peer(n))
     clock.advance(60_000)
     expect(joined).toEqual([])
+  })
+
+  it('with only larger neighbors, joins ONE smaller discovered peer, once', () => {
+    const { clock, joins, joined, setNeighbors } = setup(5)
+    setNeighbors(8, 9) // joined by larger peers before it chose
+    joins.discovered(peer(7))
+    clock.advance(60_000)
+    expect(joined).toEqual([]) // nothing smaller known
+    joins.discovered(peer(2))
+    clock.advance(DISCOVERY_JOIN_DEFAULTS.collectMs)
+    expect(joined).toEqual([2])
+    joins.discovered(peer(1))
+    joins.neighborsChanged()
+    clock.advance(60_000)
+    expect(joined).toEqual([2])
   })
 
   it('tries the next peer when no neighbor came, then larger ids too; stops once a neighbor is up', () => {
@@ -69,7 +83,7 @@ describe('discovery joins', () => {
     setNeighbors(1)
     joins.discovered(peer(2))
     clock.advance(5_000)
-    setNeighbors(0)
+    setNeighbors()
     joins.neighborsChanged()
     clock.advance(DISCOVERY_JOIN_DEFAULTS.collectMs)
     expect(joined).toEqual([2])

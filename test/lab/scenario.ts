@@ -36,6 +36,8 @@ export interface ScenarioOptions {
   readonly settleMs: number
   /** Longest wait for stragglers after the last message. */
   readonly maxDrainMs: number
+  /** After unplugging, the run lasts at least this long (so the neighbors can notice). */
+  readonly afterUnplugMs: number
   /** Transport options for every node (e.g. keepalive settings). */
   readonly transportOptions?: Record<string, number>
   /** Progress lines (stderr in the bench). */
@@ -58,6 +60,7 @@ export const SCENARIO_DEFAULTS: ScenarioOptions = {
   mdnsIntervalMs: 1_000,
   settleMs: 3_000,
   maxDrainMs: 15_000,
+  afterUnplugMs: 15_000,
 }
 
 const JOIN_TIMEOUT_MS = 30_000
@@ -150,7 +153,7 @@ export async function runScenario(input: Partial<ScenarioOptions>): Promise<Reco
     let lastCount = -1
     let quietSince = now()
     const quietMs = Math.max(2_000, 6 * rtt)
-    const minEndMs = unplugAt === undefined ? 0 : unplugAt + 15_000
+    const minEndMs = unplugAt === undefined ? 0 : unplugAt + o.afterUnplugMs
     await until(() => {
       const count = nodes.reduce((sum, n) => sum + rxOf(n).length, 0)
       if (count !== lastCount) {
