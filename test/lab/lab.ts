@@ -142,7 +142,8 @@ export class LabNode {
   }
 
   private note(line: string): void {
-    if (this.stderr.length < 200) this.stderr.push(line)
+    this.stderr.push(line)
+    if (this.stderr.length > 400) this.stderr.splice(0, 200) // keep the latest (capped)
   }
 }
 

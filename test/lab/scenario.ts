@@ -220,6 +220,8 @@ export async function runScenario(input: Partial<ScenarioOptions>): Promise<Reco
     }
     if (unplugAt !== undefined) result.unplug = repairFigures(unplugAt, neighborsAtUnplug)
     if (partition !== undefined) result.partition = partitionFigures(partition, table, sent, o.warmup)
+    // With LAB_DEBUG (the nodes' DEBUG namespaces), each node's last log lines.
+    if (process.env.LAB_DEBUG) result.debug = nodes.map((n) => n.stderr.slice(-40))
     result.wallMs = Math.round(endAt - wallStart)
     result.load = { ...load, after: loadavg().map((v) => Math.round(v * 100) / 100) }
     return result
