@@ -127,8 +127,8 @@ export class TcpTransport extends BaseTransport {
       .finally(() => this.inboundSettled())
   }
 
-  protected async connect(peerId: PeerId, addr: string, signal: AbortSignal): Promise<ByteChannel> {
-    const socket = await this.openSocket(addr, signal)
+  protected async connect(peerId: PeerId, addr: string, signal: AbortSignal, connectTimeoutMs: number): Promise<ByteChannel> {
+    const socket = await this.openSocket(addr, signal, connectTimeoutMs)
     const startedMs = performance.now()
     const { channel } = await secureSocket({
       socket,
@@ -142,7 +142,7 @@ export class TcpTransport extends BaseTransport {
     return channel
   }
 
-  private openSocket(addr: string, signal: AbortSignal): Promise<Socket> {
+  private openSocket(addr: string, signal: AbortSignal, connectTimeoutMs: number): Promise<Socket> {
     const { host, port } = parseAddress(addr)
     return new Promise<Socket>((resolve, reject) => {
       const socket = netConnect({ host, port, allowHalfOpen: true, noDelay: true })
@@ -153,7 +153,7 @@ export class TcpTransport extends BaseTransport {
       }
       const onError = (err: Error): void => fail(describeError(err), err)
       const onAbort = (): void => fail('transport closed', signal.reason)
-      const timer = setTimeout(() => fail(`no answer within ${this.options.connectTimeoutMs} ms`), this.options.connectTimeoutMs)
+      const timer = setTimeout(() => fail(`no answer within ${connectTimeoutMs} ms`), connectTimeoutMs)
       const cleanup = (): void => {
         clearTimeout(timer)
         socket.off('error', onError)

@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ByteChannel } from '../../src/transport/channel.js'
+import { BaseTransport, SILENT_PEER_CONNECT_RTTS } from '../../src/transport/base.js'
 import { FramedConnection, SILENT_PEER_RTT_FACTOR } from '../../src/transport/connection.js'
 import { FrameDecoder, type DecodedFrame } from '../../src/transport/framing.js'
 import { generateIdentity } from '../../src/transport/keys.js'
@@ -121,6 +122,48 @@ describe('keepalive: round trip from echo frames', () => {
     await until(() => (conn.rttMs ?? 400) < 100, 1_000, 'round trip from the replies')
     expect(conn.rttMs).toBeGreaterThanOrEqual(15)
     expect(conn.silenceLimitMs).toBe(Math.ceil(FAST.keepaliveIntervalMs + SILENT_PEER_RTT_FACTOR * (conn.rttMs as number)))
+  })
+})
+
+/** A transport whose every dial reaches a peer that says hello and then nothing (unplugged). */
+class SilentPeerTransport extends BaseTransport {
+  readonly connectTimeouts: number[] = []
+  constructor(options: Parameters<typeof resolveTransportOptions>[0]) {
+    super('cd'.repeat(32), resolveTransportOptions(options))
+  }
+  get listenAddrs(): readonly string[] {
+    return []
+  }
+  listen(): Promise<string> {
+    return Promise.reject(new Error('not listening'))
+  }
+  protected connect(_peerId: string, _addr: string, _signal: AbortSignal, connectTimeoutMs: number): Promise<ByteChannel> {
+    this.connectTimeouts.push(connectTimeoutMs)
+    const [near, far] = createMemoryPipe('127.0.0.1:1', '127.0.0.1:2')
+    near.handshakeRttMs = 2
+    far.start({ onData: () => {}, onEnd: () => {}, onDrain: () => {}, onClose: () => {} })
+    far.write(Uint8Array.of(0x01))
+    return Promise.resolve(near)
+  }
+  protected stopListening(): Promise<void> {
+    return Promise.resolve()
+  }
+}
+
+describe('redialing a peer whose link died of silence', () => {
+  it('uses a short connect timeout (a few round trips, at least 1 s) for a while', async () => {
+    const transport = new SilentPeerTransport({ ...FAST, connectTimeoutMs: 5_000 })
+    const peer = 'ab'.repeat(32)
+    try {
+      const conn = await transport.dial(peer, ['127.0.0.1:9'])
+      conn.setHandler({ onFrame: () => {} })
+      const info = await within(conn.closed, 2_000, 'silent peer closed')
+      expect(info.error?.code).toBe('ERR_IDLE_TIMEOUT')
+      await transport.dial(peer, ['127.0.0.1:9'])
+      expect(transport.connectTimeouts).toEqual([5_000, Math.max(1_000, SILENT_PEER_CONNECT_RTTS * 2)])
+    } finally {
+      await transport.close()
+    }
   })
 })
 
