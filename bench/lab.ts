@@ -42,6 +42,8 @@ const options = new Command('lab')
   .option('--max-drain-ms <ms>', 'longest wait for stragglers', nonNegativeInt, d.maxDrainMs)
   .option('--keepalive-interval-ms <ms>', 'transport keepaliveIntervalMs for every node', nonNegativeInt)
   .option('--idle-timeout-ms <ms>', 'transport idleTimeoutMs for every node', nonNegativeInt)
+  .option('--silent-peer-max-ms <ms>', 'transport silentPeerMaxMs for every node (0 = no silent-peer deadline)', nonNegativeInt)
+  .option('--after-unplug-ms <ms>', 'with --unplug, the run lasts at least this long after it', nonNegativeInt, d.afterUnplugMs)
   .option('--seed <n>', 'seed (topology, switch randomness)', nonNegativeInt, d.seed)
   .parse()
   .opts<{
@@ -60,6 +62,8 @@ const options = new Command('lab')
     maxDrainMs: number
     keepaliveIntervalMs?: number
     idleTimeoutMs?: number
+    silentPeerMaxMs?: number
+    afterUnplugMs: number
     seed: number
   }>()
 
@@ -71,6 +75,7 @@ if (unavailable !== undefined) {
 const transportOptions: Record<string, number> = {}
 if (options.keepaliveIntervalMs !== undefined) transportOptions.keepaliveIntervalMs = options.keepaliveIntervalMs
 if (options.idleTimeoutMs !== undefined) transportOptions.idleTimeoutMs = options.idleTimeoutMs
+if (options.silentPeerMaxMs !== undefined) transportOptions.silentPeerMaxMs = options.silentPeerMaxMs
 
 const result = await runScenario({
   hosts: options.hosts,
@@ -87,6 +92,7 @@ const result = await runScenario({
   mdnsIntervalMs: options.mdnsIntervalMs,
   settleMs: options.settleMs,
   maxDrainMs: options.maxDrainMs,
+  afterUnplugMs: options.afterUnplugMs,
   ...(Object.keys(transportOptions).length === 0 ? {} : { transportOptions }),
   log: (line) => console.error(`lab: ${line}`),
 })
