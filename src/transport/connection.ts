@@ -15,8 +15,10 @@
  *   keeps links alive at that pace, so its silence for the silent-peer deadline
  *   (`keepaliveIntervalMs + clamp(8 × handshake round trip, silentPeerMinMs,
  *   silentPeerMaxMs)`) means it is gone: reason `timeout`. Any other peer (an older
- *   release) gets `idleTimeoutMs`. Time this process spent stalled (a liveness check
- *   that ran late) restarts the count, so our own lag is never taken for the peer's death.
+ *   release) gets `idleTimeoutMs`. Time this process spent stalled (how much later than
+ *   its period a liveness check ran, beyond 250 ms) is not counted as the peer's silence,
+ *   so our own lag is never taken for the peer's death, and a steadily late event loop
+ *   only stretches the deadline.
  * - Round trip: to a peer that sent a hello, an echo frame every `keepaliveIntervalMs`
  *   (one outstanding at a time), answered at once with an echo reply; the round trip is
  *   smoothed as TCP does (first sample as is, then 7/8 old + 1/8 new), starting from the
@@ -140,8 +142,10 @@ export class FramedConnection implements Connection {
   private lastEchoMs = 0
   private readonly checkPeriodMs: number
   private lastCheckMs = performance.now()
-  /** performance.now() when this process last came back from a stall (silence is counted from then at most). */
+  /** performance.now() when this process last came back from a stall. */
   private resumedMs = 0
+  /** Time this process spent stalled since the last bytes arrived (not counted as the peer's silence). */
+  private stalledMs = 0
   private lastRxMs = performance.now()
   private lastTxMs = performance.now()
   private livenessTimer: NodeJS.Timeout | undefined
@@ -400,6 +404,7 @@ export class FramedConnection implements Connection {
   private onData(chunk: Uint8Array): void {
     if (this.state === 'closed') return
     this.lastRxMs = performance.now()
+    this.stalledMs = 0
     const heldBefore = this.decoder.bufferedBytes
     let frames
     try {
@@ -497,13 +502,17 @@ export class FramedConnection implements Connection {
     const now = performance.now()
     const { keepaliveIntervalMs } = this.options
     // A check that ran late: this process was stalled, and bytes may be waiting unread.
-    if (now - this.lastCheckMs > this.checkPeriodMs + LAG_SLACK_MS) this.resumedMs = now
+    const lateMs = now - this.lastCheckMs - this.checkPeriodMs
+    if (lateMs > LAG_SLACK_MS) {
+      this.stalledMs += lateMs
+      this.resumedMs = now
+    }
     this.lastCheckMs = now
     if (!this.checkFrameDeadline(now)) return
     this.checkStall(now)
     if ((this.state as State) === 'closed') return
     const limit = this.silenceLimitMs
-    const silentMs = now - Math.max(this.lastRxMs, this.resumedMs)
+    const silentMs = now - this.lastRxMs - this.stalledMs
     if (limit > 0 && silentMs > limit) {
       const why = this.peerSendsHello ? ` (silent-peer deadline ${limit} ms, handshake round trip ${Math.round(this.handshakeRttMs ?? 0)} ms)` : ''
       this.fail('timeout', new TransportError('ERR_IDLE_TIMEOUT', `nothing received for ${Math.round(now - this.lastRxMs)} ms${why}`))
