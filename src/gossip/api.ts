@@ -28,6 +28,7 @@ import type { TransportOptions } from '../transport/options.js'
 import type { Transport, TransportCounters } from '../transport/types.js'
 import type { NodeAddr } from '../ticket/node-addr.js'
 import { resolveWireLimits } from './wire.js'
+import { DiscoveryJoins } from './discovery-joins.js'
 import { encodeAddrs, validAddrs } from './driver/address-book.js'
 import { systemClock, type Clock } from './driver/clock.js'
 import type { DriverStats } from './driver/driver-stats.js'
@@ -187,8 +188,8 @@ export interface EventsOptions {
 
 const DEFAULT_MAX_MESSAGE_BYTES = 4096
 const DEFAULT_EVENT_BUFFER_SIZE = 1024
-/** Cap on peers per topic remembered as already joined through after an mDNS announcement. */
-const MAX_JOINED_THROUGH = 1_024
+/** Cap on peers found by mDNS remembered with their topics (as many as discovery itself remembers by default). */
+const MAX_DISCOVERED = 256
 
 /**
  * Creates and starts a node: loads or makes its identity, listens, starts mDNS when
@@ -330,8 +331,11 @@ export class Node {
   readonly #driver: NodeDriver
   readonly #signer: EnvelopeSigner
   readonly #topics = new Map<string, Topic>()
-  /** Per topic: peers found by mDNS that we already joined through. */
-  readonly #joinedThrough = new Map<string, Set<string>>()
+  /** Per topic: which peers found by mDNS to join through, and when (discovery-joins.ts). */
+  readonly #discoveryJoins = new Map<string, DiscoveryJoins>()
+  #discoveryRng: SeededRng | undefined
+  /** Peers found by mDNS and the topics they announced, for topics subscribed later. Capacity: MAX_DISCOVERED (least recently heard forgotten first). */
+  readonly #discovered = new Map<string, { readonly peer: NodeAddr; readonly topics: readonly string[] }>()
   #discovery: MdnsDiscovery | undefined
   #closed = false
 
@@ -363,6 +367,7 @@ export class Node {
       onTopicEvent: (topic, event) => {
         const handle = this.#topics.get(topic)
         if (handle !== undefined) topicInternals.dispatch(handle, event)
+        if (event.type === 'neighborUp' || event.type === 'neighborDown') this.#discoveryJoins.get(topic)?.neighborsChanged()
       },
       log: logger(`hearsay:node:${identity.peerId.slice(0, 8)}`),
       unusedLinkTimeoutMs: settings.unusedLinkTimeoutMs,
@@ -400,6 +405,7 @@ export class Node {
     const handle = topicInternals.create(this.#linkFor(topicId), topicId, this.#settings.eventBufferSize)
     this.#topics.set(topicId, handle)
     this.#driver.command(topicId, { type: 'join', peers: peers.map(peerInfoOf) })
+    for (const { peer, topics } of this.#discovered.values()) if (topics.includes(topicId)) this.#discoveredIn(topicId, peer)
     this.#discovery?.refresh()
     return handle
   }
@@ -431,6 +437,7 @@ export class Node {
     if (this.#closed) return
     for (const topic of [...this.#topics.values()]) topicInternals.leaveNow(topic)
     this.#closed = true
+    this.#closeDiscoveryJoins()
     await this.#discovery?.close()
     this.#driver.stop()
     await this.#transport.close()
@@ -446,6 +453,7 @@ export class Node {
     this.#driver.stop()
     for (const topic of this.#topics.values()) topicInternals.endEvents(topic)
     this.#topics.clear()
+    this.#closeDiscoveryJoins()
     await this.#discovery?.close()
     await this.#transport.abort()
   }
@@ -463,7 +471,8 @@ export class Node {
       protocolSizes: () => this.#driver.protocolSizes(topicId),
       forget: () => {
         this.#topics.delete(topicId)
-        this.#joinedThrough.delete(topicId)
+        this.#discoveryJoins.get(topicId)?.close()
+        this.#discoveryJoins.delete(topicId)
         this.#discovery?.refresh()
       },
     }
@@ -483,23 +492,38 @@ export class Node {
   }
 
   /**
-   * A peer announced itself on the LAN: remember its addresses and join through it in
-   * each topic we share with it, once per peer (so two separately started swarms of
-   * one topic merge, without re-joining at every announcement).
+   * A peer announced itself on the LAN: remember its addresses, and in each topic we
+   * share with it let the topic's discovery joins decide whether to join through it
+   * (only while the topic has no neighbor, one peer at a time: see discovery-joins.ts).
    */
   #onDiscovered(peer: NodeAddr, topics: readonly string[]): void {
     if (this.#closed) return
     this.addPeer(peer)
-    for (const topicId of topics) {
-      const topic = this.#topics.get(topicId)
-      if (topic === undefined) continue
-      let joined = this.#joinedThrough.get(topicId)
-      if (joined === undefined) this.#joinedThrough.set(topicId, (joined = new Set()))
-      if (joined.has(peer.id) || topic.neighbors().includes(peer.id)) continue
-      joined.add(peer.id)
-      if (joined.size > MAX_JOINED_THROUGH) joined.delete(joined.values().next().value as string)
-      topic.joinPeers([peer])
+    this.#discovered.delete(peer.id)
+    this.#discovered.set(peer.id, { peer, topics: [...topics] })
+    if (this.#discovered.size > MAX_DISCOVERED) this.#discovered.delete(this.#discovered.keys().next().value as string)
+    for (const topicId of topics) this.#discoveredIn(topicId, peer)
+  }
+
+  #discoveredIn(topicId: string, peer: NodeAddr): void {
+    const topic = this.#topics.get(topicId)
+    if (topic === undefined) return
+    let joins = this.#discoveryJoins.get(topicId)
+    if (joins === undefined) {
+      this.#discoveryRng ??= new SeededRng(this.#settings.rng.nextU32(), 11)
+      joins = new DiscoveryJoins(
+        { selfId: this.id, neighbors: () => topic.neighbors(), join: (p) => topic.joinPeers([p]) },
+        this.#settings.clock,
+        this.#discoveryRng,
+      )
+      this.#discoveryJoins.set(topicId, joins)
     }
+    joins.discovered(peer)
+  }
+
+  #closeDiscoveryJoins(): void {
+    for (const joins of this.#discoveryJoins.values()) joins.close()
+    this.#discoveryJoins.clear()
   }
 
   #assertOpen(): void {

@@ -30,6 +30,19 @@ import type { CloseInfo, Connection, ConnectionDirection, ConnectionListener, Tr
 
 const log = logger('hearsay:transport')
 
+/** Peers whose last link died of silence, remembered this long for quick redial failures. */
+export const SILENT_PEER_MEMORY_MS = 60_000
+/** Cap on such peers (oldest forgotten first). */
+export const MAX_SILENT_PEERS = 256
+/**
+ * Connect timeout for a peer whose last link died of silence within SILENT_PEER_MEMORY_MS:
+ * this many of its last round trips, at least 1 s (and at most `connectTimeoutMs`). A
+ * host that came back answers a SYN within a round trip; one still unplugged should not
+ * hold a membership request for the whole `connectTimeoutMs`.
+ */
+export const SILENT_PEER_CONNECT_RTTS = 4
+const SILENT_PEER_MIN_CONNECT_MS = 1_000
+
 interface DialState {
   promise: Promise<Connection>
   /** An inbound connection from the same peer, waiting for this dial to settle. */
@@ -57,6 +70,8 @@ export abstract class BaseTransport implements Transport {
   private readonly replacedWorking = new Map<PeerId, number[]>()
   /** id -> until when it is known to be used by two processes (keep the existing link). */
   private readonly duplicated = new Map<PeerId, number>()
+  /** id -> when its last link died of silence and its round trip then. Capacity: MAX_SILENT_PEERS. */
+  private readonly silentPeers = new Map<PeerId, { readonly atMs: number; readonly rttMs: number }>()
 
   protected constructor(localId: PeerId, options: TransportOptions) {
     this.localId = localId
@@ -74,7 +89,7 @@ export abstract class BaseTransport implements Transport {
    * Opens an authenticated channel to `peerId` at `addr` (already validated). Throws a
    * TransportError: `ERR_DIAL_FAILED`, `ERR_PEER_ID_MISMATCH`, `ERR_HANDSHAKE_*`.
    */
-  protected abstract connect(peerId: PeerId, addr: string, signal: AbortSignal): Promise<ByteChannel>
+  protected abstract connect(peerId: PeerId, addr: string, signal: AbortSignal, connectTimeoutMs: number): Promise<ByteChannel>
 
   /** Stops accepting new inbound connections. */
   protected abstract stopListening(): Promise<void>
@@ -208,12 +223,13 @@ export abstract class BaseTransport implements Transport {
 
   private async runDial(peerId: PeerId, addrs: readonly string[], state: DialState): Promise<Connection> {
     const errors: unknown[] = []
+    const connectTimeoutMs = this.connectTimeoutFor(peerId)
     try {
       for (const addr of addrs) {
         if (this.isClosed) throw new TransportError('ERR_TRANSPORT_CLOSED', 'transport is closed')
         let channel: ByteChannel
         try {
-          channel = await this.connect(peerId, addr, this.shutdown.signal)
+          channel = await this.connect(peerId, addr, this.shutdown.signal, connectTimeoutMs)
         } catch (err) {
           log('dial %s at %s failed: %s', shortPeerId(peerId), addr, describeError(err))
           if (err instanceof TransportError && HANDSHAKE_FAULTS.has(err.code)) this.countPeerError(err.code)
@@ -249,6 +265,7 @@ export abstract class BaseTransport implements Transport {
 
   /** Makes `conn` the live connection to its peer, unless an existing one wins. */
   private install(conn: FramedConnection): Connection {
+    this.silentPeers.delete(conn.remoteId)
     const existing = this.live.get(conn.remoteId)
     if (existing !== undefined && existing !== conn && existing.isOpen) {
       const winner = this.sameKeyElsewhere(existing, conn) ? existing : this.resolveDuplicate(existing, conn)
@@ -295,6 +312,24 @@ export abstract class BaseTransport implements Transport {
     return true
   }
 
+  private rememberSilent(peerId: PeerId, rttMs: number): void {
+    this.silentPeers.delete(peerId)
+    this.silentPeers.set(peerId, { atMs: performance.now(), rttMs })
+    if (this.silentPeers.size > MAX_SILENT_PEERS) this.silentPeers.delete(this.silentPeers.keys().next().value as PeerId)
+  }
+
+  /** The connect timeout of a dial to `peerId`: short if its last link died of silence lately. */
+  private connectTimeoutFor(peerId: PeerId): number {
+    const silent = this.silentPeers.get(peerId)
+    const configured = this.options.connectTimeoutMs
+    if (silent === undefined) return configured
+    if (performance.now() - silent.atMs > SILENT_PEER_MEMORY_MS) {
+      this.silentPeers.delete(peerId)
+      return configured
+    }
+    return Math.min(configured, Math.max(SILENT_PEER_MIN_CONNECT_MS, Math.ceil(SILENT_PEER_CONNECT_RTTS * silent.rttMs)))
+  }
+
   /** The duplicate-connection rule (see the module comment). */
   private resolveDuplicate(older: FramedConnection, newer: FramedConnection): FramedConnection {
     if (older.direction === newer.direction) return newer
@@ -307,6 +342,7 @@ export abstract class BaseTransport implements Transport {
     const conn = new FramedConnection({ channel, remoteId, direction, serial: ++this.serial, options: this.options, counters: this.connCounters })
     conn.onClosedInternal((info) => {
       if (this.live.get(remoteId) === conn) this.live.delete(remoteId)
+      if (info.reason === 'timeout' && info.error?.code === 'ERR_IDLE_TIMEOUT') this.rememberSilent(remoteId, conn.rttMs ?? 0)
       if (isPeerFault(info)) {
         this.countPeerError(info.error?.code ?? info.reason)
         log('%s closed (%s): %s', conn.label, info.reason, describeError(info.error))

@@ -24,6 +24,12 @@ export interface ByteChannelEvents {
 export interface ByteChannel {
   /** 'host:port' of the peer. */
   readonly remoteAddr: string
+  /**
+   * How long the secure handshake took, ms: about one round trip plus the key
+   * agreement. Sets the connection's silent-peer deadline (see `FramedConnection`).
+   * Undefined when not measured (in-memory channels).
+   */
+  handshakeRttMs?: number
   /** Starts delivering events; bytes received earlier are held until then. Call once. */
   start(events: ByteChannelEvents): void
   /** Writes bytes; false asks the caller to wait for `onDrain` before writing again. */

@@ -10,8 +10,20 @@
  * - Inbound rate limits: every frame but a goodbye passes the connection's token
  *   buckets (`InboundRateLimiter`); over the limit it is dropped and counted, and a
  *   peer that stays over the limit is closed with reason `protocol`, `ERR_RATE_LIMITED`.
- * - Liveness: a ping after `keepaliveIntervalMs` of send silence; reason `timeout`
- *   after `idleTimeoutMs` of receive silence.
+ * - Liveness: a ping opens every connection (the hello) and follows every
+ *   `keepaliveIntervalMs` of send silence. A peer whose first frame was a hello ping
+ *   keeps links alive at that pace, so its silence for the silent-peer deadline
+ *   (`keepaliveIntervalMs + clamp(8 × handshake round trip, silentPeerMinMs,
+ *   silentPeerMaxMs)`) means it is gone: reason `timeout`. Any other peer (an older
+ *   release) gets `idleTimeoutMs`. Time this process spent stalled (how much later than
+ *   its period a liveness check ran, beyond 250 ms) is not counted as the peer's silence,
+ *   so our own lag is never taken for the peer's death, and a steadily late event loop
+ *   only stretches the deadline.
+ * - Round trip: to a peer that sent a hello, an echo frame every `keepaliveIntervalMs`
+ *   (one outstanding at a time), answered at once with an echo reply; the round trip is
+ *   smoothed as TCP does (first sample as is, then 7/8 old + 1/8 new), starting from the
+ *   handshake's duration. A sample taken across a stall of this process is dropped; a
+ *   peer that answers late (its own lag) raises its round trip, and so its deadline.
  * - Close: graceful close sends the queue, a goodbye frame, then EOF, and waits up to
  *   `closeTimeoutMs` for the peer's EOF. EOF without goodbye is reported as `error`.
  */
@@ -20,6 +32,8 @@ import type { PeerId } from '../gossip/proto/types.js'
 import type { ByteChannel } from './channel.js'
 import { TransportError, describeError } from './errors.js'
 import {
+  FRAME_KIND_ECHO,
+  FRAME_KIND_ECHO_REPLY,
   FRAME_KIND_GOODBYE,
   FRAME_KIND_PING,
   DATA_FRAME_HEADER_BYTES,
@@ -50,7 +64,20 @@ export interface ConnectionCounters {
 const MAX_WRITE_BYTES = 1_048_576
 
 const PING_FRAME = encodeControlFrame(FRAME_KIND_PING)
+
+/** The silent-peer deadline allows this many handshake round trips (within its bounds). */
+export const SILENT_PEER_RTT_FACTOR = 8
+/**
+ * A first frame that is a ping and arrives within this long of the connection is a
+ * hello: the peer pings at its keepalive interval. Older releases send their first ping
+ * only after 10 s of silence, so they never look like one.
+ */
+export const HELLO_WINDOW_MS = 5_000
+/** A liveness check this much later than its period means this process was stalled. */
+const LAG_SLACK_MS = 250
 const GOODBYE_FRAME = encodeControlFrame(FRAME_KIND_GOODBYE)
+const ECHO_FRAME = encodeControlFrame(FRAME_KIND_ECHO)
+const ECHO_REPLY_FRAME = encodeControlFrame(FRAME_KIND_ECHO_REPLY)
 
 export interface FramedConnectionInit {
   readonly channel: ByteChannel
@@ -103,6 +130,22 @@ export class FramedConnection implements Connection {
   private stalledSinceMs: number | undefined
 
   private goodbyeReceived = false
+  /** Set by the first frame received; true if it was a hello ping. */
+  private firstFrameSeen = false
+  private peerSendsHello = false
+  /** Handshake duration, ms (about one round trip), if the channel measured it. */
+  readonly handshakeRttMs: number | undefined
+  /** Smoothed round trip from echo replies, ms; undefined before the first one. */
+  private srttMs: number | undefined
+  /** performance.now() of the echo awaiting its reply. */
+  private echoSentMs: number | undefined
+  private lastEchoMs = 0
+  private readonly checkPeriodMs: number
+  private lastCheckMs = performance.now()
+  /** performance.now() when this process last came back from a stall. */
+  private resumedMs = 0
+  /** Time this process spent stalled since the last bytes arrived (not counted as the peer's silence). */
+  private stalledMs = 0
   private lastRxMs = performance.now()
   private lastTxMs = performance.now()
   private livenessTimer: NodeJS.Timeout | undefined
@@ -126,11 +169,16 @@ export class FramedConnection implements Connection {
     })
     const { keepaliveIntervalMs, idleTimeoutMs } = init.options
     const { frameTimeoutMs, sendStallTimeoutMs } = init.options
-    const periods = [keepaliveIntervalMs, Math.ceil(idleTimeoutMs / 4), Math.ceil(frameTimeoutMs / 4), Math.ceil(sendStallTimeoutMs / 4)].filter((ms) => ms > 0)
-    if (periods.length > 0) {
-      this.livenessTimer = setInterval(() => this.checkLiveness(), Math.min(...periods))
+    this.handshakeRttMs = init.channel.handshakeRttMs
+    const silentMs = init.options.silentPeerMaxMs > 0 && keepaliveIntervalMs > 0 ? Math.max(1, init.options.silentPeerMinMs) : 0
+    const periods = [keepaliveIntervalMs, Math.ceil(idleTimeoutMs / 4), Math.ceil(silentMs / 4), Math.ceil(frameTimeoutMs / 4), Math.ceil(sendStallTimeoutMs / 4)].filter((ms) => ms > 0)
+    this.checkPeriodMs = periods.length > 0 ? Math.min(...periods) : 0
+    if (this.checkPeriodMs > 0) {
+      this.livenessTimer = setInterval(() => this.checkLiveness(), this.checkPeriodMs)
       this.livenessTimer.unref()
     }
+    // The hello: our first frame is a ping, so the peer knows we keep the link alive.
+    if (keepaliveIntervalMs > 0) this.enqueue(PING_FRAME)
     this.channel.start({
       onData: (chunk) => this.onData(chunk),
       onEnd: () => this.onEnd(),
@@ -150,6 +198,23 @@ export class FramedConnection implements Connection {
   /** performance.now() of the last bytes received. */
   get lastReceivedMs(): number {
     return this.lastRxMs
+  }
+
+  /**
+   * How long the peer may stay silent before the link counts as dead, ms (0 = never):
+   * the silent-peer deadline for a peer that sent a hello, else `idleTimeoutMs`.
+   */
+  get silenceLimitMs(): number {
+    const { keepaliveIntervalMs, idleTimeoutMs, silentPeerMinMs, silentPeerMaxMs } = this.options
+    if (!this.peerSendsHello || keepaliveIntervalMs <= 0 || silentPeerMaxMs <= 0) return idleTimeoutMs
+    const rttPart = Math.min(silentPeerMaxMs, Math.max(silentPeerMinMs, SILENT_PEER_RTT_FACTOR * (this.rttMs ?? 0)))
+    const limit = Math.ceil(keepaliveIntervalMs + rttPart)
+    return idleTimeoutMs > 0 ? Math.min(limit, idleTimeoutMs) : limit
+  }
+
+  /** The smoothed round trip (echo replies), or the handshake's duration before the first reply; ms. */
+  get rttMs(): number | undefined {
+    return this.srttMs ?? this.handshakeRttMs
   }
 
   /** A short label for logs. */
@@ -339,6 +404,7 @@ export class FramedConnection implements Connection {
   private onData(chunk: Uint8Array): void {
     if (this.state === 'closed') return
     this.lastRxMs = performance.now()
+    this.stalledMs = 0
     const heldBefore = this.decoder.bufferedBytes
     let frames
     try {
@@ -349,11 +415,18 @@ export class FramedConnection implements Connection {
       return
     }
     if (!this.trackFrame(this.lastRxMs, heldBefore, frames.length)) return
+    if (!this.firstFrameSeen && frames.length > 0) {
+      this.firstFrameSeen = true
+      this.peerSendsHello = frames[0]?.kind === 'ping' && this.lastRxMs - this.establishedAtMs <= HELLO_WINDOW_MS
+    }
     for (const frame of frames) {
       if ((this.state as State) === 'closed') return
       if (frame.kind === 'goodbye') this.onGoodbye()
       else if (this.limiter !== undefined && !this.admit(frame.kind === 'data' ? DATA_FRAME_HEADER_BYTES + frame.payload.byteLength : 1)) continue
       else if (frame.kind === 'data') this.deliver(frame.payload)
+      else if (frame.kind === 'echo') {
+        if (this.state === 'open') this.enqueue(ECHO_REPLY_FRAME)
+      } else if (frame.kind === 'echoReply') this.onEchoReply(this.lastRxMs)
     }
   }
 
@@ -415,18 +488,42 @@ export class FramedConnection implements Connection {
 
   // ---- liveness ----
 
+  private onEchoReply(now: number): void {
+    const sentMs = this.echoSentMs
+    if (sentMs === undefined) return
+    this.echoSentMs = undefined
+    if (this.resumedMs >= sentMs) return // we were stalled meanwhile: not the link's round trip
+    const sample = now - sentMs
+    this.srttMs = this.srttMs === undefined ? sample : (7 * this.srttMs + sample) / 8
+  }
+
   private checkLiveness(): void {
     if (this.state === 'closed') return
     const now = performance.now()
-    const { idleTimeoutMs, keepaliveIntervalMs } = this.options
+    const { keepaliveIntervalMs } = this.options
+    // A check that ran late: this process was stalled, and bytes may be waiting unread.
+    const lateMs = now - this.lastCheckMs - this.checkPeriodMs
+    if (lateMs > LAG_SLACK_MS) {
+      this.stalledMs += lateMs
+      this.resumedMs = now
+    }
+    this.lastCheckMs = now
     if (!this.checkFrameDeadline(now)) return
     this.checkStall(now)
     if ((this.state as State) === 'closed') return
-    if (idleTimeoutMs > 0 && now - this.lastRxMs > idleTimeoutMs) {
-      this.fail('timeout', new TransportError('ERR_IDLE_TIMEOUT', `nothing received for ${Math.round(now - this.lastRxMs)} ms`))
+    const limit = this.silenceLimitMs
+    const silentMs = now - this.lastRxMs - this.stalledMs
+    if (limit > 0 && silentMs > limit) {
+      const why = this.peerSendsHello ? ` (silent-peer deadline ${limit} ms, handshake round trip ${Math.round(this.handshakeRttMs ?? 0)} ms)` : ''
+      this.fail('timeout', new TransportError('ERR_IDLE_TIMEOUT', `nothing received for ${Math.round(now - this.lastRxMs)} ms${why}`))
       return
     }
-    if (keepaliveIntervalMs > 0 && this.state === 'open' && this.queue.length === 0 && now - this.lastTxMs >= keepaliveIntervalMs) {
+    if (keepaliveIntervalMs <= 0 || this.state !== 'open') return
+    if (this.peerSendsHello && this.echoSentMs === undefined && now - this.lastEchoMs >= keepaliveIntervalMs) {
+      this.echoSentMs = now
+      this.lastEchoMs = now
+      this.enqueue(ECHO_FRAME)
+    } else if (this.queue.length === 0 && now - this.lastTxMs >= keepaliveIntervalMs) {
       this.enqueue(PING_FRAME)
     }
   }

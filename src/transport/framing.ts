@@ -4,9 +4,16 @@
  * Layout: one kind byte, then for data frames a 4-byte big-endian payload length and
  * the payload. Control frames are the kind byte alone:
  *
- *   data     0x00 | u32 length | payload      (5 + length bytes)
- *   ping     0x01                              keepalive, never delivered
- *   goodbye  0x02                              graceful close follows (EOF)
+ *   data        0x00 | u32 length | payload   (5 + length bytes)
+ *   ping        0x01                           keepalive, never delivered; the first frame
+ *                                              of a connection is one (the "hello")
+ *   goodbye     0x02                           graceful close follows (EOF)
+ *   echo        0x03                           asks for an echo reply (round-trip sample)
+ *   echo reply  0x04                           answers an echo at once
+ *
+ * Echo and echo reply are newer than the rest: releases before them close a connection
+ * on an unknown kind. They are sent only to a peer whose first frame was a hello ping,
+ * which releases before them never send (see connection.ts).
  *
  * The decoder enforces `maxFrameBytes` on the announced length before buffering
  * anything, so a peer cannot make us allocate more than one maximum frame. Decoded
@@ -17,6 +24,8 @@ import { TransportError } from './errors.js'
 export const FRAME_KIND_DATA = 0x00
 export const FRAME_KIND_PING = 0x01
 export const FRAME_KIND_GOODBYE = 0x02
+export const FRAME_KIND_ECHO = 0x03
+export const FRAME_KIND_ECHO_REPLY = 0x04
 
 /** Header bytes in front of every data payload. */
 export const DATA_FRAME_HEADER_BYTES = 5
@@ -24,15 +33,19 @@ export const DATA_FRAME_HEADER_BYTES = 5
 /** Largest length the 4-byte header can express. */
 export const MAX_ENCODABLE_FRAME_BYTES = 0xffff_ffff
 
-export type ControlFrameKind = typeof FRAME_KIND_PING | typeof FRAME_KIND_GOODBYE
+export type ControlFrameKind = typeof FRAME_KIND_PING | typeof FRAME_KIND_GOODBYE | typeof FRAME_KIND_ECHO | typeof FRAME_KIND_ECHO_REPLY
 
 export type DecodedFrame =
   | { readonly kind: 'data'; readonly payload: Uint8Array }
   | { readonly kind: 'ping' }
   | { readonly kind: 'goodbye' }
+  | { readonly kind: 'echo' }
+  | { readonly kind: 'echoReply' }
 
 const PING: DecodedFrame = Object.freeze({ kind: 'ping' })
 const GOODBYE: DecodedFrame = Object.freeze({ kind: 'goodbye' })
+const ECHO: DecodedFrame = Object.freeze({ kind: 'echo' })
+const ECHO_REPLY: DecodedFrame = Object.freeze({ kind: 'echoReply' })
 
 /** Encoded size of a data frame carrying `payloadBytes`. */
 export function dataFrameBytes(payloadBytes: number): number {
@@ -61,7 +74,7 @@ export function encodeDataFrames(payloads: readonly Uint8Array[]): Uint8Array {
   return out
 }
 
-/** Encodes a control frame (ping or goodbye). */
+/** Encodes a control frame (ping, goodbye, echo, echo reply). */
 export function encodeControlFrame(kind: ControlFrameKind): Uint8Array {
   return Uint8Array.of(kind)
 }
@@ -144,6 +157,11 @@ export class FrameDecoder {
         }
         if (kind === FRAME_KIND_GOODBYE) {
           out.push(GOODBYE)
+          i++
+          continue
+        }
+        if (kind === FRAME_KIND_ECHO || kind === FRAME_KIND_ECHO_REPLY) {
+          out.push(kind === FRAME_KIND_ECHO ? ECHO : ECHO_REPLY)
           i++
           continue
         }

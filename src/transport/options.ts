@@ -21,17 +21,37 @@ export interface ConnectionOptions extends InboundRateLimitOptions {
    */
   maxQueuedBytes: number
   /**
-   * Send a 1-byte ping after this long without sending anything, so idle overlay
-   * links stay up and the peer's idle timer is fed. 0 disables pings.
-   * @default 10_000
+   * Send a 1-byte ping after this long without sending anything, so an idle link shows
+   * it is alive. Every connection also opens with one ping (the "hello"), which tells
+   * the peer that this node keeps links alive at this pace (see `silentPeerMinMs`).
+   * 0 disables pings (and the hello). Use the same value on every node of a swarm.
+   * @default 1_000
    */
   keepaliveIntervalMs: number
   /**
    * Close with reason `timeout` after this long without receiving anything (pings
-   * included). 0 disables. Should be a few keepalive intervals.
-   * @default 35_000 (3.5 keepalive intervals)
+   * included), for a peer that did not open with a hello ping (an older release that
+   * pings every 10 s). 0 disables. Also the upper bound of the silent-peer deadline.
+   * @default 35_000
    */
   idleTimeoutMs: number
+  /**
+   * Silent-peer deadline, for a peer that opened with a hello ping: the connection is
+   * closed with reason `timeout` (`ERR_IDLE_TIMEOUT`) once nothing at all arrived for
+   * `keepaliveIntervalMs + clamp(8 × handshake round trip, silentPeerMinMs, silentPeerMaxMs)`
+   * (capped by `idleTimeoutMs`): 3 s on a LAN or a 4G link, 5.8 s over a 600 ms
+   * satellite round trip. Any frame counts as a sign of life, and time during which this
+   * process's own event loop was stalled does not count, so a busy node never drops its
+   * links for its own lag.
+   * @default 2_000
+   */
+  silentPeerMinMs: number
+  /**
+   * Upper bound of the round-trip part of the silent-peer deadline (see
+   * `silentPeerMinMs`). 0 turns the silent-peer deadline off: only `idleTimeoutMs` applies.
+   * @default 15_000
+   */
+  silentPeerMaxMs: number
   /**
    * A graceful close waits this long for the peer's EOF, then drops the socket.
    * @default 2_000
@@ -89,8 +109,10 @@ export interface TransportOptions extends ConnectionOptions {
 export const DEFAULT_CONNECTION_OPTIONS: Readonly<ConnectionOptions> = Object.freeze({
   maxFrameBytes: 1_048_576,
   maxQueuedBytes: 4_194_304,
-  keepaliveIntervalMs: 10_000,
+  keepaliveIntervalMs: 1_000,
   idleTimeoutMs: 35_000,
+  silentPeerMinMs: 2_000,
+  silentPeerMaxMs: 15_000,
   closeTimeoutMs: 2_000,
   frameTimeoutMs: 10_000,
   sendStallTimeoutMs: 15_000,
@@ -121,6 +143,8 @@ export function resolveTransportOptions(input: Partial<TransportOptions> = {}): 
     maxQueuedBytes: 1,
     keepaliveIntervalMs: 0,
     idleTimeoutMs: 0,
+    silentPeerMinMs: 0,
+    silentPeerMaxMs: 0,
     closeTimeoutMs: 1,
     frameTimeoutMs: 0,
     sendStallTimeoutMs: 0,

@@ -108,6 +108,7 @@ export class TcpTransport extends BaseTransport {
     }
     socket.on('error', () => {}) // reported through the stream; avoid unhandled 'error'
     this.track(socket)
+    const startedMs = performance.now()
     secureSocket({
       socket,
       encrypter: this.encrypter,
@@ -115,7 +116,10 @@ export class TcpTransport extends BaseTransport {
       handshakeTimeoutMs: this.options.handshakeTimeoutMs,
       signal: this.shutdown.signal,
     })
-      .then(({ channel, remoteId }) => this.acceptInbound(channel, remoteId))
+      .then(({ channel, remoteId }) => {
+        channel.handshakeRttMs = performance.now() - startedMs
+        this.acceptInbound(channel, remoteId)
+      })
       .catch((err: unknown) => {
         if (err instanceof TransportError && err.code !== 'ERR_TRANSPORT_CLOSED') this.countPeerError(err.code)
         log('inbound handshake from %s failed: %s', formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0), describeError(err))
@@ -123,8 +127,9 @@ export class TcpTransport extends BaseTransport {
       .finally(() => this.inboundSettled())
   }
 
-  protected async connect(peerId: PeerId, addr: string, signal: AbortSignal): Promise<ByteChannel> {
-    const socket = await this.openSocket(addr, signal)
+  protected async connect(peerId: PeerId, addr: string, signal: AbortSignal, connectTimeoutMs: number): Promise<ByteChannel> {
+    const socket = await this.openSocket(addr, signal, connectTimeoutMs)
+    const startedMs = performance.now()
     const { channel } = await secureSocket({
       socket,
       encrypter: this.encrypter,
@@ -133,10 +138,11 @@ export class TcpTransport extends BaseTransport {
       handshakeTimeoutMs: this.options.handshakeTimeoutMs,
       signal,
     })
+    channel.handshakeRttMs = performance.now() - startedMs
     return channel
   }
 
-  private openSocket(addr: string, signal: AbortSignal): Promise<Socket> {
+  private openSocket(addr: string, signal: AbortSignal, connectTimeoutMs: number): Promise<Socket> {
     const { host, port } = parseAddress(addr)
     return new Promise<Socket>((resolve, reject) => {
       const socket = netConnect({ host, port, allowHalfOpen: true, noDelay: true })
@@ -147,7 +153,7 @@ export class TcpTransport extends BaseTransport {
       }
       const onError = (err: Error): void => fail(describeError(err), err)
       const onAbort = (): void => fail('transport closed', signal.reason)
-      const timer = setTimeout(() => fail(`no answer within ${this.options.connectTimeoutMs} ms`), this.options.connectTimeoutMs)
+      const timer = setTimeout(() => fail(`no answer within ${connectTimeoutMs} ms`), connectTimeoutMs)
       const cleanup = (): void => {
         clearTimeout(timer)
         socket.off('error', onError)

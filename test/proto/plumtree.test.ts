@@ -121,6 +121,16 @@ suite('Plumtree: IHAVE and GRAFT', () => {
     expect(describe(node.fire({ kind: 'graft', id: messageId(1) }))).toEqual([])
   })
 
+  it('counts a delivery whose first copy answered our GRAFT, and not one pushed by the tree', () => {
+    const node = new Harness('me', { broadcast: { adaptiveGraftTimeout: false } }).withNeighbors('a', 'b')
+    node.receive('a', { type: 'prune', origin: 'o' })
+    node.receive('a', { type: 'ihave', entries: [{ id: messageId(1), round: 0 }] })
+    node.fire({ kind: 'graft', id: messageId(1) })
+    node.receive('a', gossip(1, 0))
+    node.receive('b', gossip(2, 0))
+    expect(node.broadcast.sizes()).toMatchObject({ delivered: 2, graftDeliveries: 1, graftsSent: 1 })
+  })
+
   it('does not graft once the message arrived', () => {
     const node = new PaperHarness().withNeighbors('a', 'b')
     node.receive('a', { type: 'prune', origin: 'o' })

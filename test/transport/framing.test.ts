@@ -56,8 +56,12 @@ describe('framing', () => {
     expect(() => decoder.push(Uint8Array.of(0, 0xff, 0xff, 0xff, 0xff))).toThrow(expect.objectContaining({ code: 'ERR_FRAME_TOO_LARGE' }))
   })
 
+  it('decodes the echo and echo-reply control frames', () => {
+    expect(new FrameDecoder(10).push(Uint8Array.of(0x03, 0x01, 0x04))).toEqual([{ kind: 'echo' }, { kind: 'ping' }, { kind: 'echoReply' }])
+  })
+
   it('rejects an unknown frame kind', () => {
-    expect(() => new FrameDecoder(10).push(Uint8Array.of(0x03))).toThrow(expect.objectContaining({ code: 'ERR_MALFORMED_FRAME' }))
+    expect(() => new FrameDecoder(10).push(Uint8Array.of(0x05))).toThrow(expect.objectContaining({ code: 'ERR_MALFORMED_FRAME' }))
   })
 
   it('property: the same frames come out however the stream is chunked', () => {

@@ -80,6 +80,8 @@ export interface BroadcastStats {
   gossipSent: number
   ihaveEntriesSent: number
   graftsSent: number
+  /** Messages whose first copy was the answer to one of our GRAFTs (the tree missed them). */
+  graftDeliveries: number
   prunesSent: number
   droppedAnnouncements: number
   droppedLazyEntries: number
@@ -103,6 +105,12 @@ export interface BroadcastSizes {
   graftTimings: number
   /** Senders (origins) whose messages travel a tree of their own (cap: `maxOriginTrees`). */
   originTrees: number
+  /** Messages delivered, whole life. */
+  delivered: number
+  /** Messages whose first copy answered one of our GRAFTs (not the tree's push), whole life. */
+  graftDeliveries: number
+  /** GRAFTs sent, whole life. */
+  graftsSent: number
 }
 
 /** Granularity of the expiry sweep over seen ids and cached messages. */
@@ -144,6 +152,7 @@ export class Plumtree {
     gossipSent: 0,
     ihaveEntriesSent: 0,
     graftsSent: 0,
+    graftDeliveries: 0,
     prunesSent: 0,
     droppedAnnouncements: 0,
     droppedLazyEntries: 0,
@@ -306,8 +315,10 @@ export class Plumtree {
       this.missing.delete(message.id)
       this.missingTotal -= missing.announcers.length
       // The answer to our GRAFT came first: time the eager copy when it follows.
-      if (missing.grafted.includes(from)) this.rememberGrafted(message.id, missing)
-      else this.sampleEagerLag(nowMs - missing.firstAnnouncedMs)
+      if (missing.grafted.includes(from)) {
+        this.stats.graftDeliveries++
+        this.rememberGrafted(message.id, missing)
+      } else this.sampleEagerLag(nowMs - missing.firstAnnouncedMs)
     }
     const tree = this.trees.use(message.origin, nowMs)
     this.trees.counted(tree, nowMs)
@@ -625,6 +636,9 @@ export class Plumtree {
       maxAnnouncers,
       graftTimings: this.graftedAnnouncedAt.size,
       originTrees: this.trees.size,
+      delivered: this.stats.delivered,
+      graftDeliveries: this.stats.graftDeliveries,
+      graftsSent: this.stats.graftsSent,
     }
   }
 }
