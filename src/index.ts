@@ -74,6 +74,7 @@ export {
   type MdnsOptions,
 } from './discovery/index.js'
 export { VirtualClock, systemClock, type Clock } from './gossip/driver/clock.js'
+export { LATE_AFTER_MS } from './gossip/driver/late.js'
 export type { Transport } from './transport/types.js'
 export type { TransportOptions } from './transport/options.js'
 export type { DialGuardOptions } from './gossip/driver/dial-guard.js'

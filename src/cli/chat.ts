@@ -115,6 +115,8 @@ interface Received {
   readonly text: string
   readonly atMs: number
   readonly seq: number | undefined
+  /** Caught up after a partition or a repair; `atMs` is then when it was sent. */
+  readonly late?: true
 }
 
 class ChatSession {
@@ -416,7 +418,14 @@ class ChatSession {
       }
       case 'chat': {
         if (this.shown.has(event.id)) return
-        const received: Received = { id: event.id, author: event.author, text: cleanText(message.text), atMs: Date.now(), seq: message.seq }
+        const received: Received = {
+          id: event.id,
+          author: event.author,
+          text: cleanText(message.text),
+          atMs: event.late ? event.sentAtMs : Date.now(),
+          seq: message.seq,
+          ...(event.late ? { late: true as const } : {}),
+        }
         this.order.push(event.author, message.seq, received)
         return
       }
@@ -500,7 +509,15 @@ class ChatSession {
     if (skip || this.shown.has(received.id)) return
     this.markShown(received.id)
     const name = this.names.label(received.author)
-    this.options.output.print({ event: 'message', id: received.id, from: received.author, author: received.author, name, text: received.text })
+    this.options.output.print({
+      event: 'message',
+      id: received.id,
+      from: received.author,
+      author: received.author,
+      name,
+      text: received.text,
+      ...(received.late === true ? { late: true as const, atMs: received.atMs } : {}),
+    })
   }
 
   private markShown(id: string): void {

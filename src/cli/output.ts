@@ -28,6 +28,8 @@ export type OutputEvent =
       readonly atMs?: number
       /** Recent history a neighbor handed over at join. */
       readonly history?: true
+      /** Caught up after a partition or a repair (sent more than 10 s before it came); `atMs` is when it was sent. */
+      readonly late?: true
       /** Typed here (shown on the terminal only). */
       readonly own?: true
     }
@@ -78,10 +80,11 @@ export class Output {
     const p = this.paint
     switch (event.event) {
       case 'message': {
-        if (this.options.decorate !== true) return `${event.history === true ? '(history) ' : ''}${event.name}: ${event.text}`
+        const mark = event.history === true ? '(history) ' : event.late === true ? '(late) ' : ''
+        if (this.options.decorate !== true) return `${mark}${event.name}: ${event.text}`
         const time = clockTime(event.atMs ?? this.now())
-        const line = `${time} ${p.author(event.from, p.bold(event.name))}: ${event.text}`
-        return event.history === true ? p.dim(`${time} ${event.name}: ${event.text}`) : line
+        if (event.history === true) return p.dim(`${time} ${event.name}: ${event.text}`)
+        return `${time} ${event.late === true ? p.dim(mark) : ''}${p.author(event.from, p.bold(event.name))}: ${event.text}`
       }
       case 'ticket':
         return quiet ? event.ticket : `-- ticket for topic ${event.topic.slice(0, 8)}: ${event.ticket}`

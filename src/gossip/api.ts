@@ -35,6 +35,7 @@ import type { DriverStats } from './driver/driver-stats.js'
 import { ENVELOPE_OVERHEAD_BYTES, EnvelopeSigner } from './driver/envelope.js'
 import { EventQueue } from './driver/event-queue.js'
 import { DEFAULT_UNUSED_LINK_TIMEOUT_MS, NodeDriver, type DriverTopicEvent } from './driver/node-driver.js'
+import type { LATE_AFTER_MS } from './driver/late.js'
 import type { VerifyBudgetOptions } from './driver/verify-budget.js'
 import type { DialGuardOptions } from './driver/dial-guard.js'
 import type { ReplayGuardOptions } from './driver/replay-guard.js'
@@ -56,6 +57,14 @@ export type GossipEvent =
       readonly hops: number
       /** `'swarm'` for `broadcast()`, `'neighbors'` for `broadcastNeighbors()`. */
       readonly scope: BroadcastScope
+      /** When the author sent it: its signed timestamp (ms since the epoch, the author's clock). */
+      readonly sentAtMs: number
+      /**
+       * Sent more than {@link LATE_AFTER_MS} before it arrived (by the author's clock
+       * against ours): caught up after a partition or a repair, so newer messages of the
+       * same author may have arrived before it.
+       */
+      readonly late: boolean
     }
   | {
       /** A peer became a neighbor (joined this node's active view). */
@@ -681,6 +690,8 @@ export class Topic {
             id: event.message.id,
             hops: event.message.hops,
             scope: event.message.scope,
+            sentAtMs: event.message.sentAtMs,
+            late: event.message.late,
           }
         : event
     for (const queue of this.#queues) queue.push(out)

@@ -79,6 +79,12 @@ describe('output', () => {
     expect(lines({}, [message, { ...message, history: true }, { ...message, own: true }])).toEqual(['alice: hi', '(history) alice: hi', 'alice: hi'])
   })
 
+  it('a message caught up after a partition is marked late, with the time it was sent; --json says late', () => {
+    expect(lines({}, [{ ...message, late: true }])).toEqual(['(late) alice: hi'])
+    expect(lines({ decorate: true }, [{ ...message, late: true }])[0]).toMatch(/^\d\d:04 \(late\) alice: hi$/)
+    expect(JSON.parse(lines({ json: true }, [{ ...message, late: true }])[0] ?? '{}')).toMatchObject({ late: true, ts: '2026-01-02T03:04:00.000Z' })
+  })
+
   it('on a terminal: time first, colours only when asked', () => {
     const [plain] = lines({ decorate: true }, [message])
     expect(plain).toMatch(/^\d\d:04 alice: hi$/)

@@ -7,7 +7,7 @@
  */
 import { createServer, type Server } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { Node, NodeOptions, Topic } from '../../src/index.js'
+import { LATE_AFTER_MS, type Node, type NodeOptions, type Topic } from '../../src/index.js'
 import { TcpTransport, generateIdentity } from '../../src/transport/index.js'
 import type { NodeIdentity } from '../../src/transport/keys.js'
 import type { Connection } from '../../src/transport/types.js'
@@ -263,6 +263,19 @@ describe('hostile network over real sockets', () => {
     await waitFor(() => target.stats().staleDropped === 3, 10_000, 'the late replay to be dropped as stale')
     expect(inbox.count('fresh')).toBe(1)
     expect(rogue.conn.isOpen).toBe(true) // a stale message is not misbehaviour (clock skew)
+  })
+
+  it('a message dated more than LATE_AFTER_MS ago but inside the window arrives marked late, with its signed send time', async () => {
+    const { topics, target } = await swarm()
+    const inbox = new Inbox(topics[0]!, 1_000)
+    const rogue = await rogueNeighbor(target, topics[0]!)
+    const signer = new EnvelopeSigner(rogue.identity.secretKey, rogue.identity.publicKey)
+    const sentAtMs = Date.now() - LATE_AFTER_MS - 20_000
+    rogue.conn.send(encodeFrame([gossipEntry(signer, rogue.identity.peerId, 'caught up', 'neighbors', sentAtMs), gossipEntry(signer, rogue.identity.peerId, 'live', 'neighbors')]))
+    await waitFor(() => inbox.count('caught up') === 1 && inbox.count('live') === 1, 10_000, 'both messages')
+    const byText = (t: string) => inbox.events.find((e) => e.type === 'received' && new TextDecoder().decode(e.content) === t)
+    expect(byText('caught up')).toMatchObject({ late: true, sentAtMs })
+    expect(byText('live')).toMatchObject({ late: false })
   })
 
   // A lower budget than the default (1,000/s, bursts of 5,000) keeps the test cheap: four

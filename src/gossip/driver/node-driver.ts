@@ -33,6 +33,7 @@ import { DEFAULT_MAX_CONCURRENT_DIALS, DialQueue } from './dial-queue.js'
 import type { DriverStats } from './driver-stats.js'
 import { DialGuard, listensOnLoopback, type DialGuardOptions } from './dial-guard.js'
 import { EnvelopeVerifier, envelopeAuthor, envelopeId, envelopeTimestamp, openVerified } from './envelope.js'
+import { LATE_AFTER_MS } from './late.js'
 import { ReplayGuard, type ReplayGuardOptions } from './replay-guard.js'
 import { DEFAULT_VERIFY_BUDGET, type VerifyBudgetOptions } from './verify-budget.js'
 import { TimerHeap } from './timer-heap.js'
@@ -50,6 +51,10 @@ export interface DeliveredMessage {
   readonly deliveredBy: PeerId
   readonly hops: number
   readonly scope: 'swarm' | 'neighbors'
+  /** The author's signed timestamp (ms since the epoch). */
+  readonly sentAtMs: number
+  /** Sent more than LATE_AFTER_MS before it arrived (by this node's wall clock). */
+  readonly late: boolean
 }
 
 export type DriverTopicEvent =
@@ -325,13 +330,15 @@ export class NodeDriver {
     }
     // The envelope was verified when the GOSSIP arrived; open it without checks.
     const opened = openVerified(event.content)
-    const verdict = this.replayGuard.admit(event.id, opened.author, this.wallClock())
+    const wallNow = this.wallClock()
+    const verdict = this.replayGuard.admit(event.id, opened.author, wallNow)
     if (verdict !== 'deliver') {
       if (verdict === 'duplicate') this.stats.replaysSuppressed++
       else this.stats.deliveryRefused++
       this.log('not delivering %s: %s', event.id.slice(0, 8), verdict === 'duplicate' ? 'delivered before (replay)' : 'replay guard full')
       return
     }
+    const sentAtMs = envelopeTimestamp(event.content) ?? 0
     this.init.onTopicEvent(topic, {
       type: 'received',
       message: {
@@ -341,6 +348,8 @@ export class NodeDriver {
         deliveredBy: event.deliveredBy,
         hops: event.hops,
         scope: event.scope,
+        sentAtMs,
+        late: wallNow - sentAtMs > LATE_AFTER_MS,
       },
     })
   }
