@@ -35,8 +35,9 @@ export const PROFILES = {
   wifi: { delayMs: 8, jitterMs: 2, loss: 0.001, rateKbit: 100_000 },
   '4g': { delayMs: 45, jitterMs: 10, loss: 0.02, rateKbit: 8_000 },
   satellite: { delayMs: 300, jitterMs: 20, loss: 0.01, rateKbit: 10_000 },
-  // ~10 % loss in bursts of 5 packets on average: 0.022 / (0.022 + 0.2) of the time bad.
-  hostile: { delayMs: 400, jitterMs: 150, loss: 0, rateKbit: 256, burst: { pGoodBad: 0.022, pBadGood: 0.2, lossBad: 1 } },
+  // ~10 % loss end to end in bursts of 5 packets on average: each of the two access links
+  // is bad 0.011 / (0.011 + 0.2) = 5.2 % of the time and loses everything then.
+  hostile: { delayMs: 400, jitterMs: 150, loss: 0, rateKbit: 256, burst: { pGoodBad: 0.011, pBadGood: 0.2, lossBad: 1 } },
   // The fan-out comparison with the simulator: 40 ± 10 ms one way, nothing else.
   'lan40': { delayMs: 40, jitterMs: 10, loss: 0, rateKbit: 0 },
 } as const satisfies Record<string, LinkProfile>

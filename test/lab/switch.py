@@ -15,7 +15,7 @@ after the link model of both ends:
 A profile names the one-way delay and loss between two hosts of that profile; each of
 the two access links carries half the delay and loss 1 - sqrt(1 - loss), so a path
 between two hosts of one profile has exactly its delay and loss. Bursty loss is a
-Gilbert-Elliott chain per link and direction. Packets of one path are never reordered
+Gilbert-Elliott chain per link and direction (a path crosses two such chains). Packets of one path are never reordered
 (jitter moves a packet later, never ahead of its predecessor).
 
 Control: JSON lines on stdin, one reply line per command on stdout ("ok ..." or
