@@ -10,6 +10,7 @@ import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { waitUntil } from '../helpers/wait-until.js'
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -93,7 +94,7 @@ export type ChildEvent = Record<string, unknown> & { readonly event: string }
 export class NsChild {
   readonly events: ChildEvent[] = []
   readonly stderr: string[] = []
-  private readonly waiters = new Set<() => void>()
+  readonly waiters = new Set<() => void>()
   private readonly process: ChildProcess
   exitCode: number | null = null
 
@@ -133,33 +134,10 @@ export class NsChild {
 
   /** Resolves with the first event (already seen or future) matching `predicate`; rejects after `timeoutMs` or if the child exits. */
   waitFor(predicate: (event: ChildEvent) => boolean, what: string, timeoutMs = 10_000): Promise<ChildEvent> {
-    return new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const found = this.events.find(predicate)
-        if (found !== undefined) {
-          done()
-          resolve(found)
-          return true
-        }
-        if (!this.alive) {
-          done()
-          reject(new Error(`${this.name} exited (${this.exitCode}) before ${what}; events ${JSON.stringify(this.events)}; stderr ${this.stderr.join('\n')}`))
-          return true
-        }
-        return false
-      }
-      const timer = setTimeout(() => {
-        done()
-        reject(new Error(`${this.name}: no ${what} within ${timeoutMs} ms; events ${JSON.stringify(this.events)}; stderr ${this.stderr.join('\n')}`))
-      }, timeoutMs)
-      const done = (): void => {
-        clearTimeout(timer)
-        this.waiters.delete(onEvent)
-      }
-      const onEvent = (): void => {
-        check()
-      }
-      if (!check()) this.waiters.add(onEvent)
+    const seen = (): string => `events ${JSON.stringify(this.events)}; stderr ${this.stderr.join('\n')}`
+    return waitUntil(this, () => this.events.find(predicate), timeoutMs, {
+      gone: () => new Error(`${this.name} exited (${this.exitCode}) before ${what}; ${seen()}`),
+      timedOut: () => new Error(`${this.name}: no ${what} within ${timeoutMs} ms; ${seen()}`),
     })
   }
 

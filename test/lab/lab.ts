@@ -20,6 +20,7 @@ import type { NodeAddr } from '../../src/index.js'
 import type { LabNodeCommand, LabNodeConfig, LabNodeEvent } from './lab-node.js'
 import { LabNetwork, type LabHost } from './network.js'
 import type { LinkProfile } from './profiles.js'
+import { waitUntil } from '../helpers/wait-until.js'
 
 const NODE_SOURCE = fileURLToPath(new URL('./lab-node.ts', import.meta.url))
 /** TCP port every lab node listens on (each host has its own address). */
@@ -48,7 +49,7 @@ export class LabNode {
   id = ''
   addrs: readonly string[] = []
   private readonly child: ChildProcessWithoutNullStreams
-  private readonly waiters = new Set<() => void>()
+  readonly waiters = new Set<() => void>()
   exitCode: number | null = null
 
   constructor(readonly host: LabHost, script: string, config: LabNodeConfig) {
@@ -99,33 +100,11 @@ export class LabNode {
 
   /** Resolves once `predicate` holds for this node (checked at every event); rejects after `timeoutMs` or if it exits. */
   waitFor(predicate: (node: LabNode) => boolean, what: string, timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        if (predicate(this)) {
-          done()
-          resolve()
-          return true
-        }
-        if (!this.alive) {
-          done()
-          reject(new Error(`host ${this.host.index} exited (${this.exitCode}) before ${what}; stderr: ${this.stderr.slice(-10).join('\n')}`))
-          return true
-        }
-        return false
-      }
-      const timer = setTimeout(() => {
-        done()
-        reject(new Error(`host ${this.host.index}: no ${what} within ${timeoutMs} ms; stderr: ${this.stderr.slice(-10).join('\n')}`))
-      }, timeoutMs)
-      const done = (): void => {
-        clearTimeout(timer)
-        this.waiters.delete(onEvent)
-      }
-      const onEvent = (): void => {
-        check()
-      }
-      if (!check()) this.waiters.add(onEvent)
-    })
+    const stderr = (): string => this.stderr.slice(-10).join('\n')
+    return waitUntil(this, () => (predicate(this) ? true : undefined), timeoutMs, {
+      gone: () => new Error(`host ${this.host.index} exited (${this.exitCode}) before ${what}; stderr: ${stderr()}`),
+      timedOut: () => new Error(`host ${this.host.index}: no ${what} within ${timeoutMs} ms; stderr: ${stderr()}`),
+    }).then(() => undefined)
   }
 
   /** Asks for counters and waits (bounded) for the answer. */

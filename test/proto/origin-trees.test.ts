@@ -65,12 +65,18 @@ suite('OriginTrees', () => {
     expect(trees.eagerFor('x').sort()).toEqual(['b', 'd'])
   })
 
-  it("holds a first message's PRUNE back from the shared tree until quietMs pass without another origin's first message", () => {
+  /** Shared tree a, b, c (quietMs 500); x's first message at 0 pruned c at 10. */
+  function xPrunedC(): OriginTrees {
     const trees = new OriginTrees(8, 60_000, 500)
     for (const peer of ['a', 'b', 'c']) trees.neighborUp(peer, true)
     const x = trees.use('x', 0)
     trees.counted(x, 0)
     trees.setLazy(x, 'c', 10)
+    return trees
+  }
+
+  it("holds a first message's PRUNE back from the shared tree until quietMs pass without another origin's first message", () => {
+    const trees = xPrunedC()
     expect(trees.eagerFor('x').sort()).toEqual(['a', 'b']) // x's own tree at once
     expect([...trees.eager].sort()).toEqual(['a', 'b', 'c']) // the shared tree later
     expect(trees.pendingPrunes).toBe(1)
@@ -82,11 +88,7 @@ suite('OriginTrees', () => {
   })
 
   it("drops a first message's shared-tree PRUNE when another origin's first message comes within quietMs", () => {
-    const trees = new OriginTrees(8, 60_000, 500)
-    for (const peer of ['a', 'b', 'c']) trees.neighborUp(peer, true)
-    const x = trees.use('x', 0)
-    trees.counted(x, 0)
-    trees.setLazy(x, 'c', 10)
+    const trees = xPrunedC()
     const y = trees.use('y', 300) // y's first message crosses x's: x's PRUNE could cut the cycle twice
     trees.counted(y, 300)
     trees.setLazy(y, 'a', 310) // and y's own, seen right after x's, is dropped as well
