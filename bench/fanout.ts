@@ -3,6 +3,7 @@
  * the overload indicators and --mode rates).
  *
  *   npm run bench:fanout -- --nodes 50 [--mode sequential|burst|all|rates] [--rates 25,50,100,200] [--processes]
+ *     [--profile phases.cpuprofile]
  *
  * Prints one JSON object on stdout (human lines on stderr):
  *   { bench: "fanout-v2", config,
@@ -29,6 +30,7 @@ import { measureFloor } from './fanout/floor.js'
 import { InProcessSwarm } from './fanout/in-process.js'
 import { MultiProcessSwarm } from './fanout/multi-process.js'
 import { startWatchdog } from './fanout/watchdog.js'
+import { startProfile, type PhaseProfiler } from './fanout/profile.js'
 import { burst, sequential, setup, type BurstFigures, type FanoutConfig, type SwarmDriver } from './fanout/phases.js'
 import type { PhaseFigures } from './fanout/measure.js'
 import { positiveInt } from '../src/cli/int-args.js'
@@ -48,6 +50,7 @@ const options = new Command('bench:fanout')
   .option('--seed <s>', 'seed for senders and bootstrap choices', positiveInt, 1)
   .option('--max-seconds <s>', 'abort the run after this long', positiveInt, 600)
   .option('--stall-seconds <s>', 'abort when the main event loop is blocked this long (watchdog thread)', positiveInt, 60)
+  .option('--profile <file>', 'write a CPU profile of the measured phases (in-process runs)')
   .parse()
   .opts<{
     nodes: number
@@ -64,6 +67,7 @@ const options = new Command('bench:fanout')
     ihaveDispatchMs?: number
     maxSeconds: number
     stallSeconds: number
+    profile?: string
   }>()
 
 if (!['sequential', 'burst', 'all', 'rates'].includes(options.mode)) {
@@ -128,6 +132,7 @@ try {
   progress('warm-up')
   console.error(`setup: ${config.nodes} nodes in ${setupFigures.setupMs} ms, ${lagText(setupFigures)}`)
   await sequential(swarm, config, config.warmup)
+  const profiler: PhaseProfiler | undefined = options.profile !== undefined && !config.processes ? await startProfile(options.profile) : undefined
   if (config.mode !== 'burst') {
     progress('sequential')
     const figures = await sequential(swarm, config, config.messages)
@@ -158,6 +163,7 @@ try {
     report.sustainableRate = ok.length === 0 ? null : Math.max(...ok)
     console.error(`sustainable rate: ${report.sustainableRate ?? 'none'} (burst p99 <= ${p99LimitMs} ms = 3 x sequential p99, 100 % delivery, 0 duplicates)`)
   }
+  await profiler?.stop()
   progress('stop and floor')
   await swarm.stop()
   const floor = await measureFloor(config.nodes, config.sizeBytes)

@@ -1,5 +1,5 @@
 /**
- * Transport benchmark over loopback (127.0.0.1 only): handshake time, one-way latency
+ * Transport benchmark over loopback (127.0.0.1 only): handshake time and CPU, one-way latency
  * of small frames, and throughput for 256 B and 16 KiB payloads over one Noise-secured
  * connection, next to plain TCP with the very same framing, measured in the same run.
  *
@@ -67,6 +67,17 @@ interface Summary {
   n: number
   median_ms: number
   p99_ms: number
+  /** Handshakes only: process CPU (both ends, all threads) per handshake, warm-up included. */
+  cpu_ms?: number
+}
+
+/** Runs a handshake measurement and adds its CPU per handshake (both ends run in this process). */
+async function withCpu(run: () => Promise<number[]>): Promise<Summary> {
+  const start = process.cpuUsage()
+  const samples = await run()
+  const used = process.cpuUsage(start)
+  const cpuMs = (used.user + used.system) / 1000 / (params.warmupHandshakes + params.handshakes)
+  return { ...summarize(samples), cpu_ms: Math.round(cpuMs * 1000) / 1000 }
 }
 
 function summarize(samplesMs: number[]): Summary {
@@ -291,10 +302,10 @@ async function main(): Promise<void> {
   const slowServer = await createNoiseEncrypter(serverIdentity, defaultCrypto)
 
   const handshake_ms = {
-    secure: summarize(await handshakeViaTransport()),
-    noise_only_fast_dh: summarize(await handshakeRaw(fastClient, fastServer, serverIdentity.peerId)),
-    noise_only_library_default_dh: summarize(await handshakeRaw(slowClient, slowServer, serverIdentity.peerId)),
-    plain_tcp: summarize(await handshakePlain()),
+    secure: await withCpu(handshakeViaTransport),
+    noise_only_fast_dh: await withCpu(() => handshakeRaw(fastClient, fastServer, serverIdentity.peerId)),
+    noise_only_library_default_dh: await withCpu(() => handshakeRaw(slowClient, slowServer, serverIdentity.peerId)),
+    plain_tcp: await withCpu(handshakePlain),
   }
 
   const one_way_latency_ms: Record<string, Summary> = {}
@@ -336,8 +347,8 @@ function printTable(r: {
 }): void {
   const lines: string[] = []
   const pad = (s: string | number, n: number): string => String(s).padStart(n)
-  lines.push('handshake (connect + Noise XX)        median ms    p99 ms')
-  for (const [k, v] of Object.entries(r.handshake_ms)) lines.push(`  ${k.padEnd(34)} ${pad(v.median_ms, 9)} ${pad(v.p99_ms, 9)}`)
+  lines.push('handshake (connect + Noise XX)        median ms    p99 ms    CPU ms (both ends)')
+  for (const [k, v] of Object.entries(r.handshake_ms)) lines.push(`  ${k.padEnd(34)} ${pad(v.median_ms, 9)} ${pad(v.p99_ms, 9)} ${pad(v.cpu_ms ?? '-', 9)}`)
   lines.push('one-way latency, 32 B frames          median ms    p99 ms')
   for (const [k, v] of Object.entries(r.one_way_latency_ms)) lines.push(`  ${k.padEnd(34)} ${pad(v.median_ms, 9)} ${pad(v.p99_ms, 9)}`)
   lines.push('throughput, one connection              frames/s      MB/s')
