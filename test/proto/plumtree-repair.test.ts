@@ -28,17 +28,23 @@ suite('Plumtree: announcing recent messages to a new neighbor', () => {
     })
   })
 
-  it('by default announces every message of the last 75 s, so a partition of a minute is caught up', () => {
-    const node = new Harness().withNeighbors('a')
+  it('a neighbor lost to a failure that comes back is told of the last 75 s (a partition of a minute is caught up); a new one of the last 10 s', () => {
+    const node = new Harness().withNeighbors('a', 'b')
     for (let i = 0; i < 60; i++) {
       node.nowMs = i * 1_000
       node.receive('a', gossip(i, 0))
     }
     node.fire({ kind: 'ihaveDispatch' })
-    node.nowMs = 70_000
+    node.nowMs = 65_000
+    node.handle({ type: 'peerDisconnected', peer: 'b' })
+    node.fire({ kind: 'repair' }) // asks b back
+    node.receive('b', { type: 'neighborReply', seq: 9_000, requestId: 1, accepted: true })
     node.receive('n', { type: 'join', seq: 1 })
-    const ihave = node.fire({ kind: 'ihaveDispatch' }).find((a) => a.type === 'send' && a.to === 'n')
-    expect(ihave?.type === 'send' && ihave.message.type === 'ihave' && ihave.message.entries.length).toBe(60)
+    const dispatch = node.fire({ kind: 'ihaveDispatch' })
+    const count = (peer: string) =>
+      dispatch.flatMap((a) => (a.type === 'send' && a.to === peer && a.message.type === 'ihave' ? a.message.entries : [])).length
+    expect(count('b')).toBe(60)
+    expect(count('n')).toBe(5) // messages 55–59: the last 10 s
   })
 
   it('a neighbor that has them ignores the announcement', () => {

@@ -134,17 +134,25 @@ export interface BroadcastConfig {
   messageCacheMs: number
   /**
    * Messages received this recently are announced (IHAVE, oldest first, at most
-   * `maxLazyQueuePerPeer` ids, the newest) to a neighbor that just came up: a broadcast
-   * in flight while the overlay repairs also reaches the nodes the repair reconnects,
-   * and after a partition heals each side gets what the other sent while apart. 0 turns
-   * it off; only cached messages are announced, so messageCacheMs bounds it.
-   * @default 75_000 (hearsay: = messageCacheMs; the paper announces only along the
-   * path a message takes: a sender left without live neighbors by a 70 % crash reached
-   * 0.7 % of the survivors with its first broadcast, 100 % with a 10 s window; in
-   * simulation a 60 s partition of 1,000 nodes left every message sent during it at
-   * 49 % of the nodes with 10 s, 100 % with this)
+   * `maxLazyQueuePerPeer` ids, the newest) to a neighbor that just came up, so a
+   * broadcast in flight while the overlay repairs also reaches the nodes the repair
+   * reconnects; 0 turns it off; only cached messages are announced.
+   * @default 10_000 (hearsay: two membership rounds; the paper announces only along the
+   * path a message takes, and a sender left without live neighbors by a 70 % crash
+   * reached 0.7 % of the survivors with its first broadcast, 100 % with this)
    */
   neighborUpAnnounceMs: number
+  /**
+   * The same for a neighbor lost to a failure that comes back (a healed partition, a
+   * link that went silent): messages received this recently are announced to it, so
+   * each side gets what the other sent while they were apart. 0 turns it off; only
+   * cached messages are announced, so messageCacheMs bounds it.
+   * @default 75_000 (hearsay: = messageCacheMs; in simulation a 60 s partition of 1,000
+   * nodes left every message sent during it at 49 % of the nodes with the 10 s window,
+   * 100 % with this; announcing 75 s to every new neighbor instead doubled the cost of
+   * churn, where every joiner pulled the last 75 s)
+   */
+  relinkAnnounceMs: number
   /** How long received ids are remembered to drop duplicates; must be >= messageCacheMs. @default 90_000 (iroh) */
   seenIdRetentionMs: number
   /** Largest broadcast payload in bytes; larger broadcasts are refused at the call site. @default 4096 (iroh) */
@@ -223,7 +231,8 @@ export const DEFAULT_BROADCAST_CONFIG: Readonly<BroadcastConfig> = Object.freeze
   optimizationThreshold: 2,
   optimizationLagMs: 60,
   messageCacheMs: 75_000,
-  neighborUpAnnounceMs: 75_000,
+  neighborUpAnnounceMs: 10_000,
+  relinkAnnounceMs: 75_000,
   seenIdRetentionMs: 90_000,
   maxMessageBytes: 4096,
   maxAnnouncersPerId: 100,
@@ -292,6 +301,7 @@ const BROADCAST_MINIMUMS: Record<keyof BroadcastConfig, number> = {
   optimizationLagMs: 1,
   messageCacheMs: 0,
   neighborUpAnnounceMs: 0,
+  relinkAnnounceMs: 0,
   seenIdRetentionMs: 0,
   maxMessageBytes: 1,
   maxAnnouncersPerId: 1,

@@ -41,8 +41,12 @@ export interface MembershipIo {
   send(to: PeerId, message: MembershipMessage): void
   schedule(delayMs: number, timer: MembershipTimer): void
   peerData(peer: PeerId, data: Uint8Array): void
-  /** `repair`: the link came from a LOW-priority request (a view top-up). */
-  neighborUp(peer: PeerId, repair: boolean): void
+  /**
+   * `repair`: the link came from a LOW-priority request (a view top-up). `relinked`: the
+   * peer is a neighbor lost to a failure that is back (a healed partition, a link that
+   * went silent and came back).
+   */
+  neighborUp(peer: PeerId, repair: boolean, relinked: boolean): void
   neighborDown(peer: PeerId, reason: NeighborDownReason): void
   /**
    * Send `peer` a message that it checks like broadcast traffic (the topic sends an
@@ -554,7 +558,7 @@ export class HyParView {
   private addActive(peer: PeerId, repair = false): void {
     if (peer === this.me || this.active.has(peer)) return
     this.pending.delete(peer)
-    this.lost.delete(peer)
+    const relinked = this.lost.delete(peer)
     if (this.active.size >= this.config.activeViewCapacity) {
       const evicted = this.active.pick(this.rng) as PeerId
       this.active.delete(evicted)
@@ -565,7 +569,7 @@ export class HyParView {
     }
     this.passive.delete(peer)
     this.active.add(peer)
-    this.io.neighborUp(peer, repair)
+    this.io.neighborUp(peer, repair, relinked)
   }
 
   private addPassiveInfo(peer: PeerInfo, evictFirst: readonly PeerId[]): void {

@@ -185,22 +185,22 @@ export class Plumtree {
    * (each costs a duplicate payload). A lazy link that turns out to be needed is grafted
    * by the normal IHAVE/GRAFT path.
    */
-  neighborUp(peer: PeerId, repair: boolean, nowMs: number): void {
+  neighborUp(peer: PeerId, repair: boolean, relinked: boolean, nowMs: number): void {
     this.trees.neighborUp(peer, !repair || this.trees.eager.size === 0 || !this.config.lazyRepairLinks)
-    this.announceRecent(peer, nowMs)
+    this.announceRecent(peer, relinked ? this.config.relinkAnnounceMs : this.config.neighborUpAnnounceMs, nowMs)
   }
 
   /**
-   * Announces (IHAVE) the messages received in the last `neighborUpAnnounceMs` to a
-   * neighbor that just came up, oldest first, at most `maxLazyQueuePerPeer` (the newest
-   * ones). A broadcast in flight while the overlay repairs (a mass crash, a node that
-   * re-joined) thereby also reaches the nodes the repair reconnects, and after a
-   * partition heals each side learns what the other sent while they were apart (within
-   * the window and the cache); a peer that already has them ignores the ids, the others
-   * GRAFT what they lack and pass it on through their own trees.
+   * Announces (IHAVE) the messages received in the last `windowMs` to a neighbor that
+   * just came up, oldest first, at most `maxLazyQueuePerPeer` (the newest ones): a
+   * broadcast in flight while the overlay repairs (a mass crash, a node that re-joined)
+   * thereby also reaches the nodes the repair reconnects (`neighborUpAnnounceMs`), and
+   * when a neighbor lost to a failure comes back, as after a partition heals, each side
+   * learns what the other sent while they were apart (`relinkAnnounceMs`, within the
+   * cache). A peer that already has them ignores the ids; the others GRAFT what they
+   * lack and pass it on through their own trees.
    */
-  private announceRecent(peer: PeerId, nowMs: number): void {
-    const windowMs = this.config.neighborUpAnnounceMs
+  private announceRecent(peer: PeerId, windowMs: number, nowMs: number): void {
     if (windowMs === 0 || this.cache.size === 0) return
     const sinceMs = nowMs - windowMs + this.config.messageCacheMs
     const recent: IHaveEntry[] = []

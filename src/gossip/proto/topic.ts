@@ -39,7 +39,7 @@ export class Topic {
       send: (to, message) => out.send(to, topic, message),
       schedule: (delayMs, timer) => out.schedule(delayMs, topic, timer),
       peerData: (peer, data) => out.peerData(peer, data),
-      neighborUp: (peer, repair) => this.onNeighborUp(peer, repair),
+      neighborUp: (peer, repair, relinked) => this.onNeighborUp(peer, repair, relinked),
       neighborDown: (peer, reason) => this.onNeighborDown(peer, reason),
       probe: (peer) => out.send(peer, topic, { type: 'ihave', entries: [] }, false),
     }, seqs)
@@ -102,8 +102,8 @@ export class Topic {
     this.membership.peerDisconnected(peer)
   }
 
-  private onNeighborUp(peer: PeerId, repair: boolean): void {
-    this.broadcast.neighborUp(peer, repair, this.nowMs)
+  private onNeighborUp(peer: PeerId, repair: boolean, relinked: boolean): void {
+    this.broadcast.neighborUp(peer, repair, relinked, this.nowMs)
     this.out.emit(this.id, { type: 'neighborUp', peer })
   }
 
