@@ -79,12 +79,12 @@ suite('OriginTrees', () => {
     const trees = xPrunedC()
     expect(trees.eagerFor('x').sort()).toEqual(['a', 'b']) // x's own tree at once
     expect([...trees.eager].sort()).toEqual(['a', 'b', 'c']) // the shared tree later
-    expect(trees.pendingPrunes).toBe(1)
+    expect(trees.pendingSharedChanges).toBe(1)
     trees.settle(509)
     expect(trees.eager.has('c')).toBe(true)
     trees.settle(510)
     expect([...trees.eager].sort()).toEqual(['a', 'b'])
-    expect(trees.pendingPrunes).toBe(0)
+    expect(trees.pendingSharedChanges).toBe(0)
   })
 
   it("drops a first message's shared-tree PRUNE when another origin's first message comes within quietMs", () => {

@@ -17,23 +17,28 @@
  *   their own trees, cannot break it. Messages of untracked origins (trees off) shape
  *   the shared tree directly.
  * - An **origin tree** is created on the first message of that origin as a copy of the
- *   shared tree's eager set, takes over from its second message on, and stores only its
- *   eager peers (an array of at most
- *   `activeViewCapacity` ids): every other active neighbor is lazy for that origin.
+ *   shared tree's eager set and takes over from its second message on. It stores its
+ *   eager peers (at most `activeViewCapacity` ids; every other active neighbor is lazy
+ *   for that origin), its parent, the neighbors it pruned and that grafted it, and the
+ *   ids of the origin's last `MAX_GRAFT_HAVE_IDS` messages (about 0.23 KB in all).
  * - An origin's own tree is **directed**: its eager peers are the neighbors this node
  *   pushes the origin's messages to; the neighbor it receives them from is not among
  *   them, and a duplicate only tells its sender to stop pushing. With symmetric links a
  *   stream of messages from one sender kept breaking its tree: a copy still in flight
  *   over a link being replaced arrived first, and the PRUNE that followed cut the new
- *   parent's link in both directions.
+ *   parent's link in both directions. The parent is kept while the tree changes: a copy
+ *   from a neighbor already pruned (its push was in flight) does not replace it, the
+ *   parent's duplicate is not pruned, and a neighbor that grafted us (our child) never
+ *   becomes our parent (`Plumtree` applies these rules).
  * - **Crossing first messages do not cut the shared tree.** Two new origins' first
  *   messages crossing a cycle would each PRUNE a different link of it (the single
- *   tree's failure under concurrent senders, now on the shared tree). A PRUNE caused by
- *   a first message therefore reaches the shared tree only after `quietMs` in which no
- *   other origin's first message was seen (before or after it); until then it is
- *   pending, and it is dropped if one was. The origin's own tree is pruned at once.
- *   While many new senders start at once the shared tree keeps the links it had, and
- *   it is pruned again once they are quiet.
+ *   tree's failure under concurrent senders, now on the shared tree). A change a first
+ *   message makes (PRUNE, GRAFT, first copy) therefore reaches the shared tree only
+ *   after `quietMs` in which no other origin's first message was seen (before or after
+ *   it); until then it is pending, and it is dropped if one was (a node whose shared
+ *   tree has no eager link takes a GRAFT at once). The origin's own tree changes at
+ *   once. While many new senders start at once the shared tree keeps the links it had,
+ *   and it learns again once they are quiet.
  * - Neighbor changes touch only the shared tree. Each one bumps a link epoch; an origin
  *   tree catches up when it is next used (peers gone, or re-linked since, leave it; new
  *   neighbors take the shared tree's state), so a neighbor change never walks every tree.
@@ -102,11 +107,12 @@ export class OriginTrees {
   /** Active neighbor -> the epoch it came up at. */
   private readonly upEpoch = new Map<PeerId, number>()
   /**
-   * Shared-tree PRUNEs waiting for `quietMs` without another origin's first message:
-   * neighbor -> the origin whose first message caused it and when. At most one per
-   * active neighbor (a later one replaces it), so capped by the active view.
+   * Changes first messages made to shared-tree links (PRUNE: lazy; GRAFT or first copy:
+   * eager), waiting for `quietMs` without another origin's first message: neighbor ->
+   * the change, the origin whose first message caused it and when. At most one per active
+   * neighbor (a later one replaces it), so capped by the active view.
    */
-  private readonly pendingLazy = new Map<PeerId, PendingChange>()
+  private readonly pendingShared = new Map<PeerId, PendingChange>()
   /** The latest first message seen and the latest one of another origin than it. */
   private latestFirst: { origin: PeerId; atMs: number } | undefined
   private latestOtherFirst: { origin: PeerId; atMs: number } | undefined
@@ -140,7 +146,7 @@ export class OriginTrees {
   }
 
   neighborDown(peer: PeerId): void {
-    this.pendingLazy.delete(peer)
+    this.pendingShared.delete(peer)
     if (!this.upEpoch.delete(peer)) return
     this.epoch++
     this.eager.delete(peer)
@@ -207,7 +213,7 @@ export class OriginTrees {
   setEager(tree: OriginTree | undefined, peer: PeerId, nowMs: number): void {
     if (!this.isActive(peer)) return
     if (tree === undefined || (this.mirrors(tree) && (this.quietMs === 0 || this.eager.size === 0))) {
-      this.pendingLazy.delete(peer)
+      this.pendingShared.delete(peer)
       this.lazy.delete(peer)
       this.eager.add(peer)
     } else if (this.mirrors(tree)) {
@@ -259,7 +265,7 @@ export class OriginTrees {
 
   /**
    * One more message of `tree`'s origin was seen at `nowMs`. Its first one drops the
-   * pending shared-tree PRUNEs of other origins' first messages from the last `quietMs`.
+   * pending shared-tree changes of other origins' first messages from the last `quietMs`.
    */
   counted(tree: OriginTree | undefined, nowMs: number): void {
     if (tree === undefined) return
@@ -270,8 +276,8 @@ export class OriginTrees {
       if (at >= 0) tree.eager.splice(at, 1)
     }
     if (tree.messages !== 1 || this.quietMs === 0) return
-    for (const [peer, pending] of this.pendingLazy) {
-      if (pending.origin !== tree.origin && pending.atMs >= nowMs - this.quietMs) this.pendingLazy.delete(peer)
+    for (const [peer, pending] of this.pendingShared) {
+      if (pending.origin !== tree.origin && pending.atMs >= nowMs - this.quietMs) this.pendingShared.delete(peer)
     }
     if (this.latestFirst !== undefined && this.latestFirst.origin !== tree.origin) this.latestOtherFirst = this.latestFirst
     this.latestFirst = { origin: tree.origin, atMs: nowMs }
@@ -279,8 +285,8 @@ export class OriginTrees {
 
   /** Holds a young tree's change of the link to `peer` back from the shared tree until quiet. */
   private defer(origin: PeerId, peer: PeerId, eager: boolean, nowMs: number): void {
-    if (this.otherFirstSince(origin, nowMs - this.quietMs)) this.pendingLazy.delete(peer)
-    else this.pendingLazy.set(peer, { origin, eager, atMs: nowMs })
+    if (this.otherFirstSince(origin, nowMs - this.quietMs)) this.pendingShared.delete(peer)
+    else this.pendingShared.set(peer, { origin, eager, atMs: nowMs })
   }
 
   /** Was a first message of an origin other than `origin` seen at or after `sinceMs`? */
@@ -291,12 +297,12 @@ export class OriginTrees {
     return false
   }
 
-  /** Applies the pending shared-tree PRUNEs that stayed quiet for `quietMs`. */
+  /** Applies the pending shared-tree changes that stayed quiet for `quietMs`. */
   settle(nowMs: number): void {
-    if (this.pendingLazy.size === 0) return
-    for (const [peer, pending] of this.pendingLazy) {
+    if (this.pendingShared.size === 0) return
+    for (const [peer, pending] of this.pendingShared) {
       if (pending.atMs + this.quietMs > nowMs) continue
-      this.pendingLazy.delete(peer)
+      this.pendingShared.delete(peer)
       if (!this.isActive(peer)) continue
       if (pending.eager) {
         this.lazy.delete(peer)
@@ -308,9 +314,9 @@ export class OriginTrees {
     }
   }
 
-  /** Shared-tree PRUNEs waiting for quiet (for tests and metrics; capped by the active view). */
-  get pendingPrunes(): number {
-    return this.pendingLazy.size
+  /** Shared-tree changes waiting for quiet (for tests and metrics; capped by the active view). */
+  get pendingSharedChanges(): number {
+    return this.pendingShared.size
   }
 
   /** Eager neighbors of `origin`'s tree as it would be used now, without touching it. */
