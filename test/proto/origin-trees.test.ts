@@ -18,10 +18,10 @@ suite('OriginTrees', () => {
   it('starts a new origin from the shared tree; a young tree shapes the shared tree, an older one only itself', () => {
     const trees = treesWith('a', 'b', 'c')
     const x = trees.use('x', 0)
-    trees.counted(x, 0)
+    trees.counted(x, messageId(0), 0)
     trees.setLazy(x, 'c', 0) // first message of x: the shared tree learns it
     expect([...trees.eager].sort()).toEqual(['a', 'b'])
-    trees.counted(x, 0)
+    trees.counted(x, messageId(1), 0)
     trees.setLazy(x, 'b', 0) // x's second message: its own tree only
     expect(trees.eagerFor('x')).toEqual(['a'])
     expect([...trees.eager].sort()).toEqual(['a', 'b'])
@@ -51,8 +51,8 @@ suite('OriginTrees', () => {
   it('catches up on neighbor changes when next used: gone peers leave, new ones take the shared state', () => {
     const trees = treesWith('a', 'b')
     const x = trees.use('x', 0)
-    trees.counted(x, 0)
-    trees.counted(x, 0)
+    trees.counted(x, messageId(0), 0)
+    trees.counted(x, messageId(1), 0)
     trees.setLazy(x, 'b', 0)
     trees.neighborDown('a')
     trees.neighborUp('d', true)
@@ -70,7 +70,7 @@ suite('OriginTrees', () => {
     const trees = new OriginTrees(8, 60_000, 500)
     for (const peer of ['a', 'b', 'c']) trees.neighborUp(peer, true)
     const x = trees.use('x', 0)
-    trees.counted(x, 0)
+    trees.counted(x, messageId(0), 0)
     trees.setLazy(x, 'c', 10)
     return trees
   }
@@ -90,7 +90,7 @@ suite('OriginTrees', () => {
   it("drops a first message's shared-tree PRUNE when another origin's first message comes within quietMs", () => {
     const trees = xPrunedC()
     const y = trees.use('y', 300) // y's first message crosses x's: x's PRUNE could cut the cycle twice
-    trees.counted(y, 300)
+    trees.counted(y, messageId(2), 300)
     trees.setLazy(y, 'a', 310) // and y's own, seen right after x's, is dropped as well
     trees.settle(2_000)
     expect([...trees.eager].sort()).toEqual(['a', 'b', 'c'])

@@ -125,8 +125,8 @@ export interface BroadcastConfig {
    */
   optimizationLagMs: number
   /**
-   * How long received messages stay cached to answer GRAFTs and to be announced to new
-   * neighbors. @default 75_000 (hearsay: the age up to which a signed broadcast is still
+   * How long received messages stay cached to answer GRAFTs and to be announced to
+   * neighbors that come back (relinkAnnounceMs). @default 75_000 (hearsay: the age up to which a signed broadcast is still
    * accepted, so a partition of up to about a minute loses nothing once it heals; iroh
    * keeps 30 s, and with 30 s a 60 s partition left each side with the other's last
    * 10 s only)
@@ -181,10 +181,11 @@ export interface BroadcastConfig {
   /** An origin silent for this long loses its own tree. @default 600_000 (hearsay, 10 min) */
   originTreeIdleMs: number
   /**
-   * A PRUNE caused by a new origin's first message reaches the shared tree only if no
-   * other new origin's first message was seen within this many ms before or after it;
-   * the origin's own tree is pruned at once either way. Two first messages crossing a
-   * cycle would each cut a different link of it. 0 prunes the shared tree at once.
+   * A change a new origin's first message makes to the shared tree (PRUNE, GRAFT, first
+   * copy) is applied only if no other new origin's first message was seen within this
+   * many ms before or after it; the origin's own tree changes at once either way. Two
+   * first messages crossing a cycle would each cut a different link of it. 0 applies
+   * the changes at once.
    * @default 500 (hearsay: in simulation with 50 nodes and mostly new senders at 200
    * broadcasts/s, pruning at once left 48 (sender, node) pairs without an eager parent
    * and a fan-out p50 of 447 ms against 176 ms for the same broadcasts 1 s apart)

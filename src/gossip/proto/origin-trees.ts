@@ -94,7 +94,6 @@ interface PendingChange {
   readonly atMs: number
 }
 
-
 export class OriginTrees {
   /** Shared tree: neighbors pushed to eagerly by default. Subset of the active view. */
   readonly eager = new Set<PeerId>()
@@ -264,12 +263,15 @@ export class OriginTrees {
   }
 
   /**
-   * One more message of `tree`'s origin was seen at `nowMs`. Its first one drops the
-   * pending shared-tree changes of other origins' first messages from the last `quietMs`.
+   * Message `id` of `tree`'s origin was seen at `nowMs`: counted, and remembered among
+   * the origin's latest. Its first one drops the pending shared-tree changes of other
+   * origins' first messages from the last `quietMs`.
    */
-  counted(tree: OriginTree | undefined, nowMs: number): void {
+  counted(tree: OriginTree | undefined, id: MessageId, nowMs: number): void {
     if (tree === undefined) return
     tree.messages++
+    const kept = tree.recent.length < MAX_GRAFT_HAVE_IDS ? tree.recent : tree.recent.slice(1)
+    tree.recent = [...kept, id]
     // Directed from now on: the parent of the first message is upstream, not pushed to.
     if (tree.messages === 2 && tree.parent !== undefined) {
       const at = tree.eager.indexOf(tree.parent)
@@ -348,13 +350,6 @@ export class OriginTrees {
     const has = tree.adopted.includes(peer)
     if (adopted && !has) tree.adopted = [...tree.adopted, peer]
     else if (!adopted && has) tree.adopted = tree.adopted.filter((p) => p !== peer)
-  }
-
-  /** Remembers `id` as the latest message of `tree`'s origin. */
-  noteRecent(tree: OriginTree | undefined, id: MessageId): void {
-    if (tree === undefined) return
-    const kept = tree.recent.length < MAX_GRAFT_HAVE_IDS ? tree.recent : tree.recent.slice(1)
-    tree.recent = [...kept, id]
   }
 
   /** Tracked origins, least recently used first (for tests and metrics). */

@@ -236,8 +236,7 @@ export class Plumtree {
     }
     this.cacheMessage(message, nowMs)
     const tree = this.trees.use(this.me, nowMs)
-    this.trees.counted(tree, nowMs)
-    this.trees.noteRecent(tree, id)
+    this.trees.counted(tree, id, nowMs)
     for (const peer of this.trees.eagerOf(tree)) this.sendGossip(peer, message)
     for (const peer of this.trees.lazyOf(tree)) this.queueIHave(peer, { id, round: 0 })
   }
@@ -321,8 +320,7 @@ export class Plumtree {
       } else this.sampleEagerLag(nowMs - missing.firstAnnouncedMs)
     }
     const tree = this.trees.use(message.origin, nowMs)
-    this.trees.counted(tree, nowMs)
-    this.trees.noteRecent(tree, message.id)
+    this.trees.counted(tree, message.id, nowMs)
     for (const peer of this.trees.eagerOf(tree)) if (peer !== from) this.sendGossip(peer, forwarded)
     for (const peer of this.trees.lazyOf(tree)) {
       // A lazy peer that announced this id to us has it: no IHAVE back.
@@ -334,9 +332,10 @@ export class Plumtree {
       // The answer to a GRAFT we sent after our last PRUNE to `from`: it pushes to us again.
       const stoppedAt = this.trees.stoppedAt(tree, from)
       const graftedAt = missing?.graftSeqs[missing.grafted.lastIndexOf(from)]
-      if (stoppedAt !== undefined && graftedAt !== undefined && graftedAt > stoppedAt) this.trees.unstop(tree, from)
+      const regrafted = stoppedAt !== undefined && graftedAt !== undefined && graftedAt > stoppedAt
+      if (regrafted) this.trees.unstop(tree, from)
       // A neighbor that grafted us takes our pushes: it is downstream, not our parent.
-      if (this.trees.stoppedAt(tree, from) === undefined && !tree.adopted.includes(from)) tree.parent = from
+      if ((stoppedAt === undefined || regrafted) && !tree.adopted.includes(from)) tree.parent = from
     }
     // The paper makes the sender eager, as the shared tree also carries other origins'
     // messages the other way; an origin's own tree is directed and never pushes back to
