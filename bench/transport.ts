@@ -23,6 +23,7 @@ import { createNoiseEncrypter, secureSocket, type NoiseEncrypter } from '../src/
 import { TcpTransport } from '../src/transport/tcp.js'
 import type { Connection } from '../src/transport/types.js'
 import { PlainSocketChannel } from './transport-plain.js'
+import { asNodeId } from '../src/ids.js'
 
 const HOST = '127.0.0.1'
 
@@ -110,7 +111,7 @@ let serial = 0
 function framed(socket: Socket, direction: 'inbound' | 'outbound'): FramedConnection {
   return new FramedConnection({
     channel: new PlainSocketChannel(socket),
-    remoteId: '00'.repeat(32),
+    remoteId: asNodeId('00'.repeat(32)),
     direction,
     serial: ++serial,
     options: { ...DEFAULT_CONNECTION_OPTIONS, ...NO_RATE_LIMITS },

@@ -10,6 +10,7 @@
  * marked `end`. History entries are vouched for by that neighbor only: they carry the
  * original message id, author id and time, but not the author's signature.
  */
+import { isHexId } from '../index.js'
 export const MAX_NAME_CHARS = 32
 export const MAX_TEXT_CHARS = 2_000
 /** Most messages a node keeps for late joiners, and hands over. */
@@ -44,7 +45,6 @@ export type ChatMessage =
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
-const HEX64 = /^[0-9a-f]{64}$/
 
 export function encodeChat(message: ChatMessage): Uint8Array {
   return encoder.encode(JSON.stringify({ v: 1, ...message }))
@@ -68,10 +68,10 @@ export function decodeChat(bytes: Uint8Array): ChatMessage | undefined {
     const name = cleanName(record.name)
     return name === undefined ? undefined : { type: 'name', name }
   }
-  if (record.type === 'history-request' && typeof record.to === 'string' && HEX64.test(record.to)) {
+  if (record.type === 'history-request' && typeof record.to === 'string' && isHexId(record.to)) {
     return { type: 'history-request', to: record.to }
   }
-  if (record.type === 'history' && typeof record.to === 'string' && HEX64.test(record.to) && Array.isArray(record.entries)) {
+  if (record.type === 'history' && typeof record.to === 'string' && isHexId(record.to) && Array.isArray(record.entries)) {
     const entries: HistoryEntry[] = []
     for (const raw of record.entries.slice(0, HISTORY_MAX_MESSAGES)) {
       const entry = decodeEntry(raw)
@@ -85,7 +85,7 @@ export function decodeChat(bytes: Uint8Array): ChatMessage | undefined {
 function decodeEntry(raw: unknown): HistoryEntry | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined
   const r = raw as Record<string, unknown>
-  if (typeof r.id !== 'string' || !HEX64.test(r.id) || typeof r.author !== 'string' || !HEX64.test(r.author)) return undefined
+  if (typeof r.id !== 'string' || !isHexId(r.id) || typeof r.author !== 'string' || !isHexId(r.author)) return undefined
   if (typeof r.at !== 'number' || !Number.isFinite(r.at) || typeof r.text !== 'string' || r.text.length > MAX_TEXT_CHARS) return undefined
   const name = typeof r.name === 'string' ? cleanName(r.name) : undefined
   return { id: r.id, author: r.author, at: r.at, text: r.text, ...(name === undefined ? {} : { name }), ...(isSeq(r.seq) ? { seq: r.seq } : {}) }

@@ -22,6 +22,7 @@
  * shown (by id) is never shown again. Each author's lines are shown in the order written
  * (order.ts).
  */
+import { shortId } from '../index.js'
 import type { NodeAddr } from '../index.js'
 import { createNode, encodeTicket, type GossipEvent, type Node, type Topic } from '../index.js'
 import { MAX_TICKET_PEERS } from '../ticket/index.js'
@@ -551,7 +552,7 @@ class ChatSession {
   }
 
   private updatePrompt(): void {
-    this.options.screen.setPrompt(`${this.names.own ?? this.node.id.slice(0, 8)}> `)
+    this.options.screen.setPrompt(`${this.names.own ?? shortId(this.node.id)}> `)
   }
 
   /** A ticket naming this node and some current neighbors, so it outlives this node. */

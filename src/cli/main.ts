@@ -8,6 +8,7 @@
  * Exit codes: 0 ok, 1 runtime failure, 2 usage error or bad ticket, 3 no peer of the
  * ticket answered in time (only with --exit-on-fail or when stdin is not a terminal).
  */
+import { shortId } from '../index.js'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Command, InvalidArgumentError, Option } from 'commander'
@@ -192,7 +193,7 @@ program
 
 /** `topic 1a2b3c4d, alice, up 5 min, 2 neighbors (pid 123)`. */
 function describeChat(node: RunningNode): string {
-  const parts = [`topic ${node.topic.slice(0, 8)}`, node.name ?? '(no name)']
+  const parts = [`topic ${shortId(node.topic)}`, node.name ?? '(no name)']
   if (node.startedAt !== undefined) parts.push(`up ${age(Date.now() - Date.parse(node.startedAt))}`)
   if (node.neighbors !== undefined) parts.push(`${node.neighbors} neighbor${node.neighbors === 1 ? '' : 's'}`)
   if (node.connected === false) parts.push('not connected yet')

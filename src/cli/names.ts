@@ -4,6 +4,7 @@
  * shown with the first four hex digits of the id, `bob#7b37`, so two "bob"s can be told
  * apart; an author without a name is shown by the first 8 hex digits of its id.
  */
+import { shortId } from '../index.js'
 
 /** Cap on remembered names (least recently announced forgotten first). */
 export const MAX_KNOWN_NAMES = 1_024
@@ -49,7 +50,7 @@ export class NameBook {
   /** The label of `id`: its name, with an id suffix when another id has the same name; else its short id. */
   label(id: string): string {
     const name = this.get(id)
-    if (name === undefined) return id.slice(0, 8)
+    if (name === undefined) return shortId(id)
     return this.shared(id, name) ? `${name}#${id.slice(0, NAME_SUFFIX_HEX)}` : name
   }
 

@@ -9,6 +9,7 @@
  * `name: text` (history ones `(history) name: text`), as scripts read them. `--quiet`
  * keeps only chat lines and the ticket.
  */
+import { shortId } from '../index.js'
 import { clockTime, paint, type Paint } from './format.js'
 
 export type OutputEvent =
@@ -87,13 +88,13 @@ export class Output {
         return `${time} ${event.late === true ? p.dim(mark) : ''}${p.author(event.from, p.bold(event.name))}: ${event.text}`
       }
       case 'ticket':
-        return quiet ? event.ticket : `-- ticket for topic ${event.topic.slice(0, 8)}: ${event.ticket}`
+        return quiet ? event.ticket : `-- ticket for topic ${shortId(event.topic)}: ${event.ticket}`
       case 'status':
-        return quiet ? undefined : this.system(`-- ${event.id.slice(0, 8)}: ${event.neighbors} neighbor${event.neighbors === 1 ? '' : 's'}`)
+        return quiet ? undefined : this.system(`-- ${shortId(event.id)}: ${event.neighbors} neighbor${event.neighbors === 1 ? '' : 's'}`)
       case 'name':
         if (quiet) return undefined
         return this.system(
-          event.previous === undefined ? `-- ${event.from.slice(0, 8)} is ${event.name}` : `-- ${event.previous} is now ${event.name} (${event.from.slice(0, 8)})`,
+          event.previous === undefined ? `-- ${shortId(event.from)} is ${event.name}` : `-- ${event.previous} is now ${event.name} (${shortId(event.from)})`,
         )
       case 'neighborUp':
         return quiet ? undefined : this.system(`-- neighbor up: ${label(event.peer, event.name)}`)
@@ -120,5 +121,5 @@ function jsonOf(event: OutputEvent, nowMs: number): Record<string, unknown> {
 }
 
 function label(peer: string, name: string | undefined): string {
-  return name === undefined ? peer.slice(0, 8) : `${name} (${peer.slice(0, 8)})`
+  return name === undefined ? shortId(peer) : `${name} (${shortId(peer)})`
 }

@@ -28,7 +28,7 @@
  */
 import type { Answer, Question, TxtAnswer } from 'dns-packet'
 import { isIP } from 'node:net'
-import { hexToBytes } from '@noble/hashes/utils.js'
+import { hexIdToBytes } from '../ids.js'
 import { base32Encode } from '../ticket/base32.js'
 import { TicketError } from '../ticket/errors.js'
 import {
@@ -106,7 +106,7 @@ export function prepareSelf(self: NodeAddr): SelfRecord {
 
 /** DNS instance name of a node: base32 of its id as one label, then the service name. */
 export function instanceName(id: string, serviceName: string): string {
-  return `${base32Encode(hexToBytes(id))}.${serviceName}`
+  return `${base32Encode(hexIdToBytes(id))}.${serviceName}`
 }
 
 /** The question we ask. */

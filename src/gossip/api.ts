@@ -8,6 +8,7 @@
  * Everything that is not API lives in ES private fields (`#`) or in module-level
  * functions, so the shipped declarations show only what callers may use.
  */
+import { asTopicId, hexOfBytes, ID_BYTES, parseHexId, shortId, type TopicId } from '../ids.js'
 import { randomBytes } from 'node:crypto'
 import { networkInterfaces } from 'node:os'
 import { logger } from '@libp2p/logger'
@@ -22,6 +23,7 @@ import type { BroadcastSizes } from './proto/plumtree.js'
 import { ProtocolState } from './proto/state.js'
 import type { BroadcastScope } from './proto/types.js'
 import { parseAddress, formatAddress } from '../transport/address.js'
+import { MAX_ADDRS_PER_PEER } from '../ticket/node-addr.js'
 import { identityFromSecretKey, generateIdentity, loadOrCreateKeyFile, type NodeIdentity } from '../transport/keys.js'
 import { TcpTransport } from '../transport/tcp.js'
 import type { TransportOptions } from '../transport/options.js'
@@ -378,7 +380,7 @@ export class Node {
         if (handle !== undefined) topicInternals.dispatch(handle, event)
         if (event.type === 'neighborUp' || event.type === 'neighborDown') this.#discoveryJoins.get(topic)?.neighborsChanged()
       },
-      log: logger(`hearsay:node:${identity.peerId.slice(0, 8)}`),
+      log: logger(`hearsay:node:${shortId(identity.peerId)}`),
       unusedLinkTimeoutMs: settings.unusedLinkTimeoutMs,
       dialGuard: settings.dialGuard,
       replayGuard: settings.replayGuard,
@@ -407,7 +409,7 @@ export class Node {
     this.#assertOpen()
     const topicId = normalizeTopicId(topic)
     if (this.#topics.has(topicId)) {
-      throw new HearsayError('ERR_ALREADY_SUBSCRIBED', `already subscribed to topic ${topicId.slice(0, 8)}: use the Topic returned the first time, or leave() it first`)
+      throw new HearsayError('ERR_ALREADY_SUBSCRIBED', `already subscribed to topic ${shortId(topicId)}: use the Topic returned the first time, or leave() it first`)
     }
     const peers = (options.bootstrap ?? []).filter((p) => p.id !== this.id)
     for (const peer of peers) this.addPeer(peer)
@@ -629,7 +631,7 @@ export class Topic {
           finish(
             new HearsayError(
               'ERR_TIMEOUT',
-              `no neighbor joined topic ${this.id.slice(0, 8)} within ${timeoutMs} ms: check that a bootstrap peer is running and reachable (run with DEBUG=hearsay:* to see failed dials)`,
+              `no neighbor joined topic ${shortId(this.id)} within ${timeoutMs} ms: check that a bootstrap peer is running and reachable (run with DEBUG=hearsay:* to see failed dials)`,
             ),
           ),
         timeoutMs,
@@ -721,17 +723,17 @@ function peerInfoOf(peer: NodeAddr): { id: string; data: Uint8Array } {
  * @throws HearsayError `ERR_INVALID_TOPIC` for anything else (to derive an id from a
  *   name, use `topicIdFromName()`).
  */
-export function normalizeTopicId(topic: string | Uint8Array): string {
+export function normalizeTopicId(topic: string | Uint8Array): TopicId {
   if (topic instanceof Uint8Array) {
-    if (topic.length !== 32) throw new HearsayError('ERR_INVALID_TOPIC', `a topic id is 32 bytes, got ${topic.length}`)
-    return Buffer.from(topic).toString('hex')
+    if (topic.length !== ID_BYTES) throw new HearsayError('ERR_INVALID_TOPIC', `a topic id is ${ID_BYTES} bytes, got ${topic.length}`)
+    return asTopicId(hexOfBytes(topic))
   }
   if (typeof topic !== 'string') throw new HearsayError('ERR_INVALID_TOPIC', 'a topic id is a 64-hex-char string or 32 bytes')
-  const text = topic.trim().toLowerCase()
-  if (!/^[0-9a-f]{64}$/.test(text)) {
+  const text = parseHexId(topic)
+  if (text === undefined) {
     throw new HearsayError('ERR_INVALID_TOPIC', 'a topic id is 64 hex characters (32 bytes): use topicIdFromName() to derive one from a name')
   }
-  return text
+  return asTopicId(text)
 }
 
 /** The addresses to advertise for our listen addresses (a wildcard host becomes the machine's addresses). */
@@ -751,5 +753,5 @@ function advertisedAddrs(listenAddrs: readonly string[]): string[] {
       }
     }
   }
-  return out.slice(0, 8)
+  return out.slice(0, MAX_ADDRS_PER_PEER)
 }

@@ -20,7 +20,7 @@
  * dialable address, a valid node id, no duplicate peer or address, nothing after the
  * last peer), so one ticket has exactly one encoding.
  */
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
+import { asTopicId, hexIdToBytes, hexOfBytes, ID_BYTES } from '../ids.js'
 import { TicketError } from './errors.js'
 import { checkDialable, formatSocketAddress, MAX_ADDRS_PER_PEER, parseSocketAddress, validateNodeId } from './node-addr.js'
 import type { NodeAddr } from './node-addr.js'
@@ -41,16 +41,15 @@ export interface Ticket {
 
 const FAMILY_IPV4 = 4
 const FAMILY_IPV6 = 6
-const ID_BYTES = 32
 
 /** Largest body: every peer with the maximum number of IPv6 addresses. */
 export const MAX_TICKET_BODY_BYTES = 1 + 32 + 1 + MAX_TICKET_PEERS * (ID_BYTES + 1 + MAX_ADDRS_PER_PEER * (1 + 16 + 2))
 
 /** Encodes an already validated ticket (see `validateTicket` in ticket.ts). */
 export function encodeTicketBody(ticket: Ticket): Uint8Array {
-  const out: number[] = [TICKET_VERSION, ...hexToBytes(ticket.topic), ticket.peers.length]
+  const out: number[] = [TICKET_VERSION, ...hexIdToBytes(ticket.topic), ticket.peers.length]
   for (const peer of ticket.peers) {
-    out.push(...hexToBytes(peer.id), peer.addrs.length)
+    out.push(...hexIdToBytes(peer.id), peer.addrs.length)
     for (const addr of peer.addrs) {
       const { family, ip, port } = parseSocketAddress(addr)
       out.push(family === 4 ? FAMILY_IPV4 : FAMILY_IPV6, ...ip, port >>> 8, port & 0xff)
@@ -71,7 +70,7 @@ export function decodeTicketBody(bytes: Uint8Array): Ticket {
   if (version !== TICKET_VERSION) {
     throw new TicketError('ERR_TICKET_VERSION', `ticket version ${version} is not supported (this hearsay reads version ${TICKET_VERSION}; is the ticket from a newer release?)`)
   }
-  const topic = bytesToHex(reader.bytes(32, 'the topic id'))
+  const topic = asTopicId(hexOfBytes(reader.bytes(ID_BYTES, 'the topic id')))
   const peerCount = reader.byte('the peer count')
   if (peerCount > MAX_TICKET_PEERS) {
     throw new TicketError('ERR_TICKET_TOO_MANY_PEERS', `ticket lists ${peerCount} peers, at most ${MAX_TICKET_PEERS} are allowed`)
@@ -80,7 +79,7 @@ export function decodeTicketBody(bytes: Uint8Array): Ticket {
   const seen = new Set<string>()
   for (let p = 1; p <= peerCount; p++) {
     const where = `ticket peer ${p}`
-    const id = validateNodeId(bytesToHex(reader.bytes(ID_BYTES, `${where}'s node id`)), `${where}: node id`)
+    const id = validateNodeId(hexOfBytes(reader.bytes(ID_BYTES, `${where}'s node id`)), `${where}: node id`)
     if (seen.has(id)) throw new TicketError('ERR_TICKET_DUPLICATE_PEER', `${where}: node ${id} is listed twice`)
     seen.add(id)
     const addrCount = reader.byte(`${where}'s address count`)

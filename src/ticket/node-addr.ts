@@ -9,7 +9,7 @@
  * rejected. Validation returns canonical addresses (see ip-bytes.ts), so two spellings
  * of one IPv6 address compare equal.
  */
-import * as ed from '@noble/ed25519'
+import { isAnyCaseHexId, isHexId, isNodeId as isEd25519NodeId, type NodeId } from '../ids.js'
 import { parseAddress } from '../transport/address.js'
 import { TicketError } from './errors.js'
 import { formatIp, ipToBytes, isUnspecifiedIp } from './ip-bytes.js'
@@ -35,28 +35,17 @@ export interface SocketAddress {
   readonly port: number
 }
 
-const HEX_64 = /^[0-9a-f]{64}$/
-
 /**
  * True when `id` is 64 lower-case hex chars that decode to a point on the Ed25519
- * curve (about half of all random 32-byte strings do not; such an id can never
- * complete a handshake).
+ * curve (see ids.ts).
  */
-export function isNodeId(id: unknown): id is string {
-  if (typeof id !== 'string' || !HEX_64.test(id)) return false
-  try {
-    ed.Point.fromHex(id, false)
-    return true
-  } catch {
-    return false
-  }
-}
+export const isNodeId: (id: unknown) => id is NodeId = isEd25519NodeId
 
 /** Throws TicketError `ERR_INVALID_NODE_ID` unless `id` passes `isNodeId`. */
-export function validateNodeId(id: unknown, where = 'node id'): string {
+export function validateNodeId(id: unknown, where = 'node id'): NodeId {
   if (typeof id !== 'string') throw new TicketError('ERR_INVALID_NODE_ID', `${where}: not a string`)
-  if (!HEX_64.test(id)) {
-    const hint = /^[0-9a-fA-F]{64}$/.test(id) ? ' (use lower case)' : ''
+  if (!isHexId(id)) {
+    const hint = isAnyCaseHexId(id) ? ' (use lower case)' : ''
     throw new TicketError('ERR_INVALID_NODE_ID', `${where}: expected 64 lower-case hex chars, got ${JSON.stringify(clip(id))}${hint}`)
   }
   if (!isNodeId(id)) throw new TicketError('ERR_INVALID_NODE_ID', `${where}: ${clip(id)} is not an Ed25519 public key`)

@@ -19,12 +19,11 @@
  */
 import { setMaxListeners } from 'node:events'
 import { logger } from '@libp2p/logger'
-import type { PeerId } from '../gossip/proto/types.js'
+import { asNodeId, isHexId, shortId, type NodeId } from '../ids.js'
 import { parseAddress } from './address.js'
 import type { ByteChannel } from './channel.js'
 import { FramedConnection, type ConnectionCounters } from './connection.js'
 import { TransportError, describeError } from './errors.js'
-import { isPeerId, shortPeerId } from './keys.js'
 import type { TransportOptions } from './options.js'
 import type { CloseInfo, Connection, ConnectionDirection, ConnectionListener, Transport, TransportCounters } from './types.js'
 
@@ -50,13 +49,13 @@ interface DialState {
 }
 
 export abstract class BaseTransport implements Transport {
-  readonly localId: PeerId
+  readonly localId: NodeId
   protected readonly options: TransportOptions
   /** Aborted when the transport closes: cancels dials and handshakes in progress. */
   protected readonly shutdown = new AbortController()
   private serial = 0
-  private readonly live = new Map<PeerId, FramedConnection>()
-  private readonly dials = new Map<PeerId, DialState>()
+  private readonly live = new Map<NodeId, FramedConnection>()
+  private readonly dials = new Map<NodeId, DialState>()
   private listener: ConnectionListener | undefined
   private unannounced: FramedConnection[] = []
   private pendingInbound = 0
@@ -67,13 +66,13 @@ export abstract class BaseTransport implements Transport {
   private inboundRefused = 0
   private duplicateIdentity = 0
   /** id -> times a working link of it was replaced by a same-direction newcomer (two processes, one key?). */
-  private readonly replacedWorking = new Map<PeerId, number[]>()
+  private readonly replacedWorking = new Map<NodeId, number[]>()
   /** id -> until when it is known to be used by two processes (keep the existing link). */
-  private readonly duplicated = new Map<PeerId, number>()
+  private readonly duplicated = new Map<NodeId, number>()
   /** id -> when its last link died of silence and its round trip then. Capacity: MAX_SILENT_PEERS. */
-  private readonly silentPeers = new Map<PeerId, { readonly atMs: number; readonly rttMs: number }>()
+  private readonly silentPeers = new Map<NodeId, { readonly atMs: number; readonly rttMs: number }>()
 
-  protected constructor(localId: PeerId, options: TransportOptions) {
+  protected constructor(localId: NodeId, options: TransportOptions) {
     this.localId = localId
     this.options = options
     this.connCounters = { rateLimitedFrames: 0, bufferedFrameBytes: 0, maxBufferedFrameBytes: options.maxBufferedFrameBytes }
@@ -89,7 +88,7 @@ export abstract class BaseTransport implements Transport {
    * Opens an authenticated channel to `peerId` at `addr` (already validated). Throws a
    * TransportError: `ERR_DIAL_FAILED`, `ERR_PEER_ID_MISMATCH`, `ERR_HANDSHAKE_*`.
    */
-  protected abstract connect(peerId: PeerId, addr: string, signal: AbortSignal, connectTimeoutMs: number): Promise<ByteChannel>
+  protected abstract connect(peerId: NodeId, addr: string, signal: AbortSignal, connectTimeoutMs: number): Promise<ByteChannel>
 
   /** Stops accepting new inbound connections. */
   protected abstract stopListening(): Promise<void>
@@ -106,8 +105,9 @@ export abstract class BaseTransport implements Transport {
     for (const conn of waiting) if (conn.isOpen) this.announce(conn)
   }
 
-  getConnection(peerId: PeerId): Connection | undefined {
-    const conn = this.live.get(peerId)
+  getConnection(peerId: string): Connection | undefined {
+    // A lookup needs no check: a string that is not a node id finds nothing.
+    const conn = this.live.get(peerId as NodeId)
     return conn?.isOpen === true ? conn : undefined
   }
 
@@ -115,16 +115,17 @@ export abstract class BaseTransport implements Transport {
     return [...this.live.values()].filter((c) => c.isOpen)
   }
 
-  dial(peerId: PeerId, addrs: readonly string[]): Promise<Connection> {
+  dial(peerIdText: string, addrs: readonly string[]): Promise<Connection> {
     try {
       if (this.isClosed) throw new TransportError('ERR_TRANSPORT_CLOSED', 'transport is closed')
-      if (!isPeerId(peerId)) throw new TransportError('ERR_INVALID_PEER_ID', `not a node id: "${peerId}"`)
+      if (!isHexId(peerIdText)) throw new TransportError('ERR_INVALID_PEER_ID', `not a node id: "${peerIdText}"`)
+      const peerId = asNodeId(peerIdText)
       if (peerId === this.localId) throw new TransportError('ERR_DIAL_SELF', 'cannot dial our own node id')
       const existing = this.getConnection(peerId)
       if (existing !== undefined) return Promise.resolve(existing)
       const pending = this.dials.get(peerId)
       if (pending !== undefined) return pending.promise
-      if (addrs.length === 0) throw new TransportError('ERR_INVALID_ADDRESS', `no address to dial ${shortPeerId(peerId)}`)
+      if (addrs.length === 0) throw new TransportError('ERR_INVALID_ADDRESS', `no address to dial ${shortId(peerId)}`)
       const targets = addrs.slice(0, this.options.maxDialAddrs)
       for (const addr of targets) parseAddress(addr)
       if (this.dials.size >= this.options.maxPendingDials) {
@@ -202,7 +203,7 @@ export abstract class BaseTransport implements Transport {
   }
 
   /** An inbound channel completed its handshake with `remoteId`. */
-  protected acceptInbound(channel: ByteChannel, remoteId: PeerId): void {
+  protected acceptInbound(channel: ByteChannel, remoteId: NodeId): void {
     const conn = this.createConnection(channel, remoteId, 'inbound')
     if (this.isClosed || remoteId === this.localId) {
       conn.abort('local')
@@ -221,7 +222,7 @@ export abstract class BaseTransport implements Transport {
 
   // ---- internals ----
 
-  private async runDial(peerId: PeerId, addrs: readonly string[], state: DialState): Promise<Connection> {
+  private async runDial(peerId: NodeId, addrs: readonly string[], state: DialState): Promise<Connection> {
     const errors: unknown[] = []
     const connectTimeoutMs = this.connectTimeoutFor(peerId)
     try {
@@ -231,7 +232,7 @@ export abstract class BaseTransport implements Transport {
         try {
           channel = await this.connect(peerId, addr, this.shutdown.signal, connectTimeoutMs)
         } catch (err) {
-          log('dial %s at %s failed: %s', shortPeerId(peerId), addr, describeError(err))
+          log('dial %s at %s failed: %s', shortId(peerId), addr, describeError(err))
           if (err instanceof TransportError && HANDSHAKE_FAULTS.has(err.code)) this.countPeerError(err.code)
           errors.push(err)
           continue
@@ -246,7 +247,7 @@ export abstract class BaseTransport implements Transport {
         if (parked?.isOpen === true) {
           const winner = this.resolveDuplicate(parked, conn)
           const loser = winner === conn ? parked : conn
-          log('simultaneous dial with %s: keeping %s', shortPeerId(peerId), winner.label)
+          log('simultaneous dial with %s: keeping %s', shortId(peerId), winner.label)
           loser.replaceWith(winner)
           return this.install(winner)
         }
@@ -269,7 +270,7 @@ export abstract class BaseTransport implements Transport {
     const existing = this.live.get(conn.remoteId)
     if (existing !== undefined && existing !== conn && existing.isOpen) {
       const winner = this.sameKeyElsewhere(existing, conn) ? existing : this.resolveDuplicate(existing, conn)
-      log('duplicate connection to %s: keeping %s', shortPeerId(conn.remoteId), winner.label)
+      log('duplicate connection to %s: keeping %s', shortId(conn.remoteId), winner.label)
       if (winner === existing) {
         conn.replaceWith(existing)
         return existing
@@ -302,24 +303,24 @@ export abstract class BaseTransport implements Transport {
     this.replacedWorking.delete(id)
     if (times.length < 2) {
       this.replacedWorking.set(id, times)
-      if (this.replacedWorking.size > MAX_TRACKED_IDS) this.replacedWorking.delete(this.replacedWorking.keys().next().value as PeerId)
+      if (this.replacedWorking.size > MAX_TRACKED_IDS) this.replacedWorking.delete(this.replacedWorking.keys().next().value as NodeId)
       return false
     }
     this.duplicateIdentity++
     this.duplicated.set(id, now + DUPLICATE_WINDOW_MS)
-    if (this.duplicated.size > MAX_TRACKED_IDS) this.duplicated.delete(this.duplicated.keys().next().value as PeerId)
-    log.error('node id %s is connecting from two places at once (%s and %s): two processes share one key; keeping %s', shortPeerId(id), existing.remoteAddr, newer.remoteAddr, existing.label)
+    if (this.duplicated.size > MAX_TRACKED_IDS) this.duplicated.delete(this.duplicated.keys().next().value as NodeId)
+    log.error('node id %s is connecting from two places at once (%s and %s): two processes share one key; keeping %s', shortId(id), existing.remoteAddr, newer.remoteAddr, existing.label)
     return true
   }
 
-  private rememberSilent(peerId: PeerId, rttMs: number): void {
+  private rememberSilent(peerId: NodeId, rttMs: number): void {
     this.silentPeers.delete(peerId)
     this.silentPeers.set(peerId, { atMs: performance.now(), rttMs })
-    if (this.silentPeers.size > MAX_SILENT_PEERS) this.silentPeers.delete(this.silentPeers.keys().next().value as PeerId)
+    if (this.silentPeers.size > MAX_SILENT_PEERS) this.silentPeers.delete(this.silentPeers.keys().next().value as NodeId)
   }
 
   /** The connect timeout of a dial to `peerId`: short if its last link died of silence lately. */
-  private connectTimeoutFor(peerId: PeerId): number {
+  private connectTimeoutFor(peerId: NodeId): number {
     const silent = this.silentPeers.get(peerId)
     const configured = this.options.connectTimeoutMs
     if (silent === undefined) return configured
@@ -334,11 +335,11 @@ export abstract class BaseTransport implements Transport {
   private resolveDuplicate(older: FramedConnection, newer: FramedConnection): FramedConnection {
     if (older.direction === newer.direction) return newer
     if (newer.establishedAtMs - older.establishedAtMs > this.options.simultaneousDialWindowMs) return newer
-    const dialer = (c: FramedConnection): PeerId => (c.direction === 'outbound' ? this.localId : c.remoteId)
+    const dialer = (c: FramedConnection): NodeId => (c.direction === 'outbound' ? this.localId : c.remoteId)
     return dialer(older) < dialer(newer) ? older : newer
   }
 
-  private createConnection(channel: ByteChannel, remoteId: PeerId, direction: ConnectionDirection): FramedConnection {
+  private createConnection(channel: ByteChannel, remoteId: NodeId, direction: ConnectionDirection): FramedConnection {
     const conn = new FramedConnection({ channel, remoteId, direction, serial: ++this.serial, options: this.options, counters: this.connCounters })
     conn.onClosedInternal((info) => {
       if (this.live.get(remoteId) === conn) this.live.delete(remoteId)
@@ -391,14 +392,14 @@ function isPeerFault(info: CloseInfo): boolean {
   return info.reason === 'protocol' || info.reason === 'timeout' || info.error?.code === 'ERR_READ_OVERFLOW'
 }
 
-function dialError(peerId: PeerId, addrs: readonly string[], errors: readonly unknown[]): TransportError {
+function dialError(peerId: NodeId, addrs: readonly string[], errors: readonly unknown[]): TransportError {
   const last = errors.at(-1)
   // One failure mode everywhere (e.g. the wrong key at every address): keep its code.
   if (last instanceof TransportError && errors.every((e) => e instanceof TransportError && e.code === last.code)) {
     return last
   }
   const detail = errors.map(describeError).join('; ')
-  return new TransportError('ERR_DIAL_FAILED', `could not connect to ${shortPeerId(peerId)} at ${addrs.join(', ')}: ${detail}`, {
+  return new TransportError('ERR_DIAL_FAILED', `could not connect to ${shortId(peerId)} at ${addrs.join(', ')}: ${detail}`, {
     cause: last,
   })
 }

@@ -28,7 +28,7 @@
  *   `closeTimeoutMs` for the peer's EOF. EOF without goodbye is reported as `error`.
  */
 import { logger } from '@libp2p/logger'
-import type { PeerId } from '../gossip/proto/types.js'
+import { shortId, type NodeId } from '../ids.js'
 import type { ByteChannel } from './channel.js'
 import { TransportError, describeError } from './errors.js'
 import {
@@ -42,7 +42,6 @@ import {
   encodeControlFrame,
   writeDataFrame,
 } from './framing.js'
-import { shortPeerId } from './keys.js'
 import type { ConnectionOptions } from './options.js'
 import { InboundRateLimiter } from './rate-limit.js'
 import type { CloseInfo, CloseReason, Connection, ConnectionDirection, ConnectionHandler } from './types.js'
@@ -81,7 +80,7 @@ const ECHO_REPLY_FRAME = encodeControlFrame(FRAME_KIND_ECHO_REPLY)
 
 export interface FramedConnectionInit {
   readonly channel: ByteChannel
-  readonly remoteId: PeerId
+  readonly remoteId: NodeId
   readonly direction: ConnectionDirection
   readonly serial: number
   readonly options: ConnectionOptions
@@ -93,7 +92,7 @@ type State = 'open' | 'closing' | 'closed'
 
 export class FramedConnection implements Connection {
   readonly serial: number
-  readonly remoteId: PeerId
+  readonly remoteId: NodeId
   readonly direction: ConnectionDirection
   readonly remoteAddr: string
   readonly closed: Promise<CloseInfo>
@@ -219,7 +218,7 @@ export class FramedConnection implements Connection {
 
   /** A short label for logs. */
   get label(): string {
-    return `#${this.serial} ${this.direction} ${shortPeerId(this.remoteId)}@${this.remoteAddr}`
+    return `#${this.serial} ${this.direction} ${shortId(this.remoteId)}@${this.remoteAddr}`
   }
 
   send(frame: Uint8Array): boolean {

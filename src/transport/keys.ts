@@ -1,6 +1,6 @@
 /**
  * Node identity: a node id is its 32-byte Ed25519 public key, written as 64 lower-case
- * hex chars (the `PeerId` the gossip core uses). The secret key is the 32-byte Ed25519
+ * hex chars (the `NodeId` the gossip core uses). The secret key is the 32-byte Ed25519
  * seed, generated with @noble/ed25519.
  *
  * Key file format (one line, UTF-8): `hearsay-secret-key-v1 <64 hex chars>\n`.
@@ -10,9 +10,8 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import * as ed from '@noble/ed25519'
 import { sha512 } from '@noble/hashes/sha2.js'
-import { fromString, toString } from 'uint8arrays'
 import { KeyFileError, TransportError } from './errors.js'
-import type { PeerId } from '../gossip/proto/types.js'
+import { asNodeId, bytesOfHexId, hexOfBytes, parseHexId, type NodeId } from '../ids.js'
 
 // noble's synchronous API needs a SHA-512; set it once, without replacing one set by the app.
 if (ed.hashes.sha512 === undefined) ed.hashes.sha512 = sha512
@@ -21,12 +20,11 @@ if (ed.hashes.sha512 === undefined) ed.hashes.sha512 = sha512
 export const KEY_BYTES = 32
 
 const KEY_FILE_PREFIX = 'hearsay-secret-key-v1 '
-const HEX_64 = /^[0-9a-f]{64}$/
 
 /** A node's long-term identity. Keep `secretKey` private. */
 export interface NodeIdentity {
   /** The node id: lower-case hex of `publicKey`. */
-  readonly peerId: PeerId
+  readonly peerId: NodeId
   /** 32-byte Ed25519 public key. */
   readonly publicKey: Uint8Array
   /** 32-byte Ed25519 seed. */
@@ -45,50 +43,41 @@ export function identityFromSecretKey(secretKey: Uint8Array): NodeIdentity {
   }
   const seed = Uint8Array.from(secretKey)
   const publicKey = ed.getPublicKey(seed)
-  return { peerId: toString(publicKey, 'base16'), publicKey, secretKey: seed }
-}
-
-/** True when `value` is a well-formed node id (64 lower-case hex chars). */
-export function isPeerId(value: string): boolean {
-  return HEX_64.test(value)
+  return { peerId: nodeIdFromBytes(publicKey), publicKey, secretKey: seed }
 }
 
 /**
- * Parses user input (a copied id) into a node id: trims, lower-cases, validates.
- * Throws TransportError `ERR_INVALID_PEER_ID`.
+ * Parses user input (a copied id) into a node id: trims, lower-cases, checks the form
+ * (64 hex chars; the handshake proves the key). Throws TransportError `ERR_INVALID_PEER_ID`.
  */
-export function parsePeerId(text: string): PeerId {
-  const id = text.trim().toLowerCase()
-  if (!isPeerId(id)) {
+export function parseNodeId(text: string): NodeId {
+  const id = parseHexId(text)
+  if (id === undefined) {
     throw new TransportError('ERR_INVALID_PEER_ID', `not a node id (expected 64 hex chars): "${text}"`)
   }
-  return id
+  return asNodeId(id)
 }
 
 /** 32 raw public-key bytes of a node id. Throws `ERR_INVALID_PEER_ID`. */
-export function peerIdToBytes(peerId: PeerId): Uint8Array {
-  if (!isPeerId(peerId)) {
-    throw new TransportError('ERR_INVALID_PEER_ID', `not a node id (expected 64 lower-case hex chars): "${peerId}"`)
+export function nodeIdToBytes(nodeId: string): Uint8Array {
+  const bytes = bytesOfHexId(nodeId)
+  if (bytes === undefined) {
+    throw new TransportError('ERR_INVALID_PEER_ID', `not a node id (expected 64 lower-case hex chars): "${nodeId}"`)
   }
-  return fromString(peerId, 'base16')
+  return bytes
 }
 
 /** Node id of 32 raw public-key bytes. */
-export function peerIdFromBytes(publicKey: Uint8Array): PeerId {
+export function nodeIdFromBytes(publicKey: Uint8Array): NodeId {
   if (publicKey.byteLength !== KEY_BYTES) {
     throw new KeyFileError('ERR_INVALID_KEY', `public key must be ${KEY_BYTES} bytes, got ${publicKey.byteLength}`)
   }
-  return toString(publicKey, 'base16')
-}
-
-/** A short display form for logs and tables, e.g. `3fa9c2e1d0`. Not unique: never parse it. */
-export function shortPeerId(peerId: PeerId): string {
-  return peerId.slice(0, 10)
+  return asNodeId(hexOfBytes(publicKey))
 }
 
 /** Serialises a secret key in the key-file format. */
 export function formatKeyFile(identity: NodeIdentity): string {
-  return `${KEY_FILE_PREFIX}${toString(identity.secretKey, 'base16')}\n`
+  return `${KEY_FILE_PREFIX}${hexOfBytes(identity.secretKey)}\n`
 }
 
 /** Parses key-file content. Throws KeyFileError `ERR_KEY_FILE_CORRUPT` with the reason. */
@@ -104,7 +93,7 @@ export function parseKeyFile(content: string, path = 'key file'): NodeIdentity {
   if (hex.length !== KEY_BYTES * 2) {
     throw new KeyFileError('ERR_KEY_FILE_CORRUPT', `${path}: secret key has ${hex.length / 2} bytes, expected ${KEY_BYTES}`)
   }
-  return identityFromSecretKey(fromString(hex.toLowerCase(), 'base16'))
+  return identityFromSecretKey(Buffer.from(hex, 'hex'))
 }
 
 /** Writes a new key file with mode 0600. Never overwrites: `ERR_KEY_FILE_EXISTS`. */

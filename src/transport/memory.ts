@@ -8,12 +8,11 @@
  * `MEMORY_PIPE_HIGH_WATER_BYTES` in flight, support half-close, and a destroyed side
  * resets the other, like TCP.
  */
-import type { PeerId } from '../gossip/proto/types.js'
+import { asNodeId, isHexId, type NodeId } from '../ids.js'
 import { formatAddress, parseAddress } from './address.js'
 import { BaseTransport } from './base.js'
 import type { ByteChannel, ByteChannelEvents } from './channel.js'
 import { TransportError } from './errors.js'
-import { isPeerId } from './keys.js'
 import { resolveTransportOptions, type TransportOptions } from './options.js'
 
 /** Bytes a pipe direction holds undelivered before `write()` returns false. */
@@ -26,7 +25,7 @@ export class MemoryNetwork {
   private nextEphemeralPort = 49_152
 
   /** Creates a transport for node `localId` on this network. */
-  createTransport(localId: PeerId, options: Partial<TransportOptions> = {}): MemoryTransport {
+  createTransport(localId: string, options: Partial<TransportOptions> = {}): MemoryTransport {
     return new MemoryTransport(this, localId, options)
   }
 
@@ -66,9 +65,9 @@ export class MemoryTransport extends BaseTransport {
   private readonly network: MemoryNetwork
   private readonly bound: string[] = []
 
-  constructor(network: MemoryNetwork, localId: PeerId, options: Partial<TransportOptions> = {}) {
-    if (!isPeerId(localId)) throw new TransportError('ERR_INVALID_PEER_ID', `not a node id: "${localId}"`)
-    super(localId, resolveTransportOptions(options))
+  constructor(network: MemoryNetwork, localId: string, options: Partial<TransportOptions> = {}) {
+    if (!isHexId(localId)) throw new TransportError('ERR_INVALID_PEER_ID', `not a node id: "${localId}"`)
+    super(asNodeId(localId), resolveTransportOptions(options))
     this.network = network
   }
 
@@ -89,7 +88,7 @@ export class MemoryTransport extends BaseTransport {
     }
   }
 
-  protected async connect(peerId: PeerId, addr: string, signal: AbortSignal): Promise<ByteChannel> {
+  protected async connect(peerId: NodeId, addr: string, signal: AbortSignal): Promise<ByteChannel> {
     const target = this.network.lookup(addr)
     if (target === undefined || target.isClosed) {
       throw new TransportError('ERR_DIAL_FAILED', `connection refused: ${addr}`)
@@ -131,7 +130,7 @@ export class MemoryTransport extends BaseTransport {
   }
 
   /** @internal */
-  accept(channel: ByteChannel, remoteId: PeerId): void {
+  accept(channel: ByteChannel, remoteId: NodeId): void {
     this.acceptInbound(channel, remoteId)
   }
 }

@@ -14,11 +14,11 @@ import { generateKeyPairFromSeed, publicKeyFromRaw } from '@libp2p/crypto/keys'
 import type { ConnectionEncrypter, MessageStream, SecuredConnection, StreamCloseEvent, StreamMessageEvent, Upgrader } from '@libp2p/interface'
 import { defaultLogger, logger } from '@libp2p/logger'
 import { peerIdFromPrivateKey, peerIdFromPublicKey } from '@libp2p/peer-id'
-import type { PeerId } from '../gossip/proto/types.js'
+import { shortId, type NodeId } from '../ids.js'
 import { formatAddress } from './address.js'
 import type { ByteChannel, ByteChannelEvents } from './channel.js'
 import { TransportError, describeError } from './errors.js'
-import { peerIdFromBytes, peerIdToBytes, shortPeerId, type NodeIdentity } from './keys.js'
+import { nodeIdFromBytes, nodeIdToBytes, type NodeIdentity } from './keys.js'
 import { connectionLog } from './log-scope.js'
 import { fastNoiseCrypto } from './noise-crypto.js'
 import { SocketStream } from './socket-stream.js'
@@ -35,7 +35,7 @@ export type NoiseEncrypter = ConnectionEncrypter
  */
 export async function createNoiseEncrypter(identity: NodeIdentity, crypto: ICryptoInterface = fastNoiseCrypto): Promise<NoiseEncrypter> {
   const privateKey = await generateKeyPairFromSeed('Ed25519', identity.secretKey)
-  if (peerIdFromBytes(privateKey.publicKey.raw) !== identity.peerId) {
+  if (nodeIdFromBytes(privateKey.publicKey.raw) !== identity.peerId) {
     throw new TransportError('ERR_HANDSHAKE_FAILED', 'libp2p derived a different public key from the seed')
   }
   // skipStreamMuxerNegotiation means the upgrader is never consulted.
@@ -53,7 +53,7 @@ export interface SecureSocketInit {
   readonly encrypter: NoiseEncrypter
   readonly direction: 'inbound' | 'outbound'
   /** Required for outbound: the node id the peer must prove. */
-  readonly expectedPeer?: PeerId | undefined
+  readonly expectedPeer?: string | undefined
   readonly handshakeTimeoutMs: number
   /** Cancels the handshake (transport shutdown). */
   readonly signal: AbortSignal
@@ -61,7 +61,7 @@ export interface SecureSocketInit {
 
 export interface SecuredSocket {
   readonly channel: ByteChannel
-  readonly remoteId: PeerId
+  readonly remoteId: NodeId
 }
 
 /** Runs the Noise XX handshake on a connected socket. Throws TransportError `ERR_HANDSHAKE_*`, `ERR_PEER_ID_MISMATCH`. */
@@ -80,7 +80,7 @@ export async function secureSocket(init: SecureSocketInit): Promise<SecuredSocke
     let secured: SecuredConnection
     if (direction === 'outbound') {
       if (expectedPeer === undefined) throw new TransportError('ERR_HANDSHAKE_FAILED', 'outbound handshake needs the expected node id')
-      const remotePeer = peerIdFromPublicKey(publicKeyFromRaw(peerIdToBytes(expectedPeer)))
+      const remotePeer = peerIdFromPublicKey(publicKeyFromRaw(nodeIdToBytes(expectedPeer)))
       secured = await init.encrypter.secureOutbound(stream, { remotePeer, skipStreamMuxerNegotiation: true, signal })
     } else {
       secured = await init.encrypter.secureInbound(stream, { skipStreamMuxerNegotiation: true, signal })
@@ -89,7 +89,7 @@ export async function secureSocket(init: SecureSocketInit): Promise<SecuredSocke
     if (key?.type !== 'Ed25519') {
       throw new TransportError('ERR_HANDSHAKE_FAILED', `peer uses a ${key?.type ?? 'missing'} identity key; only Ed25519 is accepted`)
     }
-    const remoteId = peerIdFromBytes(key.raw)
+    const remoteId = nodeIdFromBytes(key.raw)
     if (expectedPeer !== undefined && remoteId !== expectedPeer) {
       throw new TransportError('ERR_PEER_ID_MISMATCH', `${remoteAddr} is node ${remoteId}, expected ${expectedPeer}`)
     }
@@ -109,14 +109,14 @@ export async function secureSocket(init: SecureSocketInit): Promise<SecuredSocke
 
 function handshakeError(
   err: unknown,
-  ctx: { timedOut: boolean; cancelled: boolean; remoteAddr: string; expectedPeer: PeerId | undefined },
+  ctx: { timedOut: boolean; cancelled: boolean; remoteAddr: string; expectedPeer: string | undefined },
 ): TransportError {
   if (err instanceof TransportError) return err
   if (ctx.cancelled) return new TransportError('ERR_TRANSPORT_CLOSED', 'transport closed during the handshake', { cause: err })
   if (ctx.timedOut) return new TransportError('ERR_HANDSHAKE_TIMEOUT', `handshake with ${ctx.remoteAddr} did not finish in time`, { cause: err })
   const message = describeError(err)
   if ((err as Error | undefined)?.name === 'UnexpectedPeerError' && /does not match expected/.test(message)) {
-    const expected = ctx.expectedPeer === undefined ? '' : `, expected ${shortPeerId(ctx.expectedPeer)}`
+    const expected = ctx.expectedPeer === undefined ? '' : `, expected ${shortId(ctx.expectedPeer)}`
     return new TransportError('ERR_PEER_ID_MISMATCH', `${ctx.remoteAddr} proved a different node id${expected}`, { cause: err })
   }
   return new TransportError('ERR_HANDSHAKE_FAILED', `handshake with ${ctx.remoteAddr} failed: ${message}`, { cause: err })

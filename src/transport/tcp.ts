@@ -4,7 +4,7 @@
  */
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net'
 import { logger } from '@libp2p/logger'
-import type { PeerId } from '../gossip/proto/types.js'
+import type { NodeId } from '../ids.js'
 import { formatAddress, parseAddress } from './address.js'
 import { BaseTransport } from './base.js'
 import type { ByteChannel } from './channel.js'
@@ -127,7 +127,7 @@ export class TcpTransport extends BaseTransport {
       .finally(() => this.inboundSettled())
   }
 
-  protected async connect(peerId: PeerId, addr: string, signal: AbortSignal, connectTimeoutMs: number): Promise<ByteChannel> {
+  protected async connect(peerId: NodeId, addr: string, signal: AbortSignal, connectTimeoutMs: number): Promise<ByteChannel> {
     const socket = await this.openSocket(addr, signal, connectTimeoutMs)
     const startedMs = performance.now()
     const { channel } = await secureSocket({

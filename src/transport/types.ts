@@ -6,7 +6,7 @@
  *
  * Addresses are 'host:port' strings ('127.0.0.1:4000', '[::1]:4000').
  */
-import type { PeerId } from '../gossip/proto/types.js'
+import type { NodeId } from '../ids.js'
 import type { TransportError } from './errors.js'
 
 /** Who opened a connection: `inbound` (the peer dialed us) or `outbound` (we dialed). */
@@ -51,7 +51,7 @@ export interface Connection {
   /** Per-transport serial number, for logs. */
   readonly serial: number
   /** Authenticated node id of the peer. */
-  readonly remoteId: PeerId
+  readonly remoteId: NodeId
   /** Who dialed. */
   readonly direction: ConnectionDirection
   /** 'host:port' of the peer's socket (for inbound: its ephemeral port). */
@@ -92,7 +92,7 @@ export type ConnectionListener = (connection: Connection) => void
  */
 export interface Transport {
   /** This node's id. */
-  readonly localId: PeerId
+  readonly localId: NodeId
   /** Addresses bound by `listen`, with the actual port. */
   readonly listenAddrs: readonly string[]
   /** Starts accepting connections on 'host:port' (port 0 picks one); returns the bound address. */
@@ -105,7 +105,7 @@ export interface Transport {
    * last address's error), `ERR_DIAL_SELF`, `ERR_DIAL_LIMIT`, `ERR_CONNECTION_LIMIT`,
    * `ERR_TRANSPORT_CLOSED`, `ERR_INVALID_ADDRESS`.
    */
-  dial(peerId: PeerId, addrs: readonly string[]): Promise<Connection>
+  dial(peerId: string, addrs: readonly string[]): Promise<Connection>
   /**
    * Called for every connection that becomes the live connection to a peer, inbound or
    * outbound, before any `dial()` resolves with it. Connections established before a
@@ -113,7 +113,7 @@ export interface Transport {
    */
   onConnection(listener: ConnectionListener): void
   /** The live connection to a peer, if any. */
-  getConnection(peerId: PeerId): Connection | undefined
+  getConnection(peerId: string): Connection | undefined
   /** All live connections. */
   connections(): Connection[]
   /** Closes the listeners and every connection (reason `local`). Idempotent. */

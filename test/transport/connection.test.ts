@@ -9,6 +9,7 @@ import { FrameDecoder, type DecodedFrame } from '../../src/transport/framing.js'
 import { createMemoryPipe } from '../../src/transport/memory.js'
 import { DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from '../../src/transport/options.js'
 import { text, until, within } from './helpers.js'
+import { asNodeId } from '../../src/ids.js'
 
 /** Counts the writes a connection makes on its channel. */
 class CountingChannel implements ByteChannel {
@@ -37,7 +38,7 @@ function setup(options: Partial<ConnectionOptions> = {}) {
   const channel = new CountingChannel(a)
   const conn = new FramedConnection({
     channel,
-    remoteId: 'ab'.repeat(32),
+    remoteId: asNodeId('ab'.repeat(32)),
     direction: 'outbound',
     serial: 1,
     options: { ...DEFAULT_CONNECTION_OPTIONS, ...options },

@@ -11,6 +11,7 @@ import { MemoryNetwork, createMemoryPipe, type MemoryTransport } from '../../src
 import type { TransportOptions } from '../../src/transport/options.js'
 import type { Connection } from '../../src/transport/types.js'
 import { Cleanup, Collector, text, until, within } from './helpers.js'
+import { asNodeId } from '../../src/ids.js'
 
 const cleanup = new Cleanup()
 afterEach(() => cleanup.run())
@@ -48,7 +49,7 @@ function injectInbound(target: MemoryTransport, remoteId: string) {
     onDrain: () => {},
     onClose: () => {},
   })
-  target.accept(ours, remoteId)
+  target.accept(ours, asNodeId(remoteId))
   return { send: (s: string) => theirs.write(encodeDataFrames([text(s)])), sawGoodbye: () => sawGoodbye }
 }
 

@@ -14,6 +14,7 @@ import { createMemoryPipe } from '../../src/transport/memory.js'
 import { DEFAULT_CONNECTION_OPTIONS, resolveTransportOptions, type ConnectionOptions } from '../../src/transport/options.js'
 import { TcpTransport } from '../../src/transport/tcp.js'
 import { Collector, text, until, within } from './helpers.js'
+import { asNodeId } from '../../src/ids.js'
 
 const FAST = { keepaliveIntervalMs: 50, idleTimeoutMs: 2_000, silentPeerMinMs: 100, silentPeerMaxMs: 1_000 }
 
@@ -21,7 +22,7 @@ function connect(options: Partial<ConnectionOptions>, rttMs?: number) {
   const [a, b] = createMemoryPipe('127.0.0.1:1', '127.0.0.1:2')
   const channel: ByteChannel = a
   if (rttMs !== undefined) channel.handshakeRttMs = rttMs
-  const conn = new FramedConnection({ channel, remoteId: 'ab'.repeat(32), direction: 'outbound', serial: 1, options: { ...DEFAULT_CONNECTION_OPTIONS, ...options } })
+  const conn = new FramedConnection({ channel, remoteId: asNodeId('ab'.repeat(32)), direction: 'outbound', serial: 1, options: { ...DEFAULT_CONNECTION_OPTIONS, ...options } })
   const decoder = new FrameDecoder(1 << 20)
   const frames: DecodedFrame[] = []
   b.start({ onData: (c) => frames.push(...decoder.push(c)), onEnd: () => {}, onDrain: () => {}, onClose: () => {} })
@@ -129,7 +130,7 @@ describe('keepalive: round trip from echo frames', () => {
 class SilentPeerTransport extends BaseTransport {
   readonly connectTimeouts: number[] = []
   constructor(options: Parameters<typeof resolveTransportOptions>[0]) {
-    super('cd'.repeat(32), resolveTransportOptions(options))
+    super(asNodeId('cd'.repeat(32)), resolveTransportOptions(options))
   }
   get listenAddrs(): readonly string[] {
     return []

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as ed from '@noble/ed25519'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { shortId } from '../../src/ids.js'
 import { KeyFileError } from '../../src/transport/errors.js'
 import {
   formatKeyFile,
@@ -11,11 +12,10 @@ import {
   identityFromSecretKey,
   loadKeyFile,
   loadOrCreateKeyFile,
-  parsePeerId,
-  peerIdFromBytes,
-  peerIdToBytes,
+  parseNodeId,
+  nodeIdFromBytes,
+  nodeIdToBytes,
   saveKeyFile,
-  shortPeerId,
 } from '../../src/transport/keys.js'
 
 let dir: string
@@ -39,8 +39,8 @@ describe('identity', () => {
     expect(id.secretKey).toHaveLength(32)
     expect(id.publicKey).toEqual(ed.getPublicKey(id.secretKey))
     expect(id.peerId).toMatch(/^[0-9a-f]{64}$/)
-    expect(peerIdFromBytes(id.publicKey)).toBe(id.peerId)
-    expect(peerIdToBytes(id.peerId)).toEqual(id.publicKey)
+    expect(nodeIdFromBytes(id.publicKey)).toBe(id.peerId)
+    expect(nodeIdToBytes(id.peerId)).toEqual(id.publicKey)
     expect(generateIdentity().peerId).not.toBe(id.peerId)
   })
 
@@ -51,9 +51,9 @@ describe('identity', () => {
 
   it('prints a copyable id that parses back, and a short display form', () => {
     const id = generateIdentity()
-    expect(parsePeerId(`  ${id.peerId.toUpperCase()}\n`)).toBe(id.peerId)
-    expect(shortPeerId(id.peerId)).toBe(id.peerId.slice(0, 10))
-    expect(() => parsePeerId('abc')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_PEER_ID' }))
+    expect(parseNodeId(`  ${id.peerId.toUpperCase()}\n`)).toBe(id.peerId)
+    expect(shortId(id.peerId)).toBe(id.peerId.slice(0, 8))
+    expect(() => parseNodeId('abc')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_PEER_ID' }))
   })
 
   it('rejects a secret key of the wrong size', () => {

@@ -7,9 +7,7 @@
  * recently updated forgotten first; at most MAX_ADDRS_PER_PEER addresses each.
  */
 import { parseAddress } from '../../transport/address.js'
-
-/** Addresses kept per peer (the transport tries at most 8 per dial). */
-export const MAX_ADDRS_PER_PEER = 8
+import { MAX_ADDRS_PER_PEER } from '../../ticket/node-addr.js'
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: false })

@@ -18,6 +18,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto'
 import { HearsayError } from '../../errors.js'
+import { hexOfBytes } from '../../ids.js'
 
 export const ENVELOPE_VERSION = 2
 const AUTHOR_BYTES = 32
@@ -69,9 +70,7 @@ function base64url(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
 }
 
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
-}
+const hex = hexOfBytes
 
 /** SHA-256 of `bytes` as 64 hex chars: the message id of an envelope. */
 export function envelopeId(envelope: Uint8Array): string {

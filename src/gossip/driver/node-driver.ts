@@ -15,6 +15,7 @@
  * neighbors passes the address policy and dials to such peers the dial budget
  * (dial-guard.ts).
  */
+import { shortId } from '../../ids.js'
 import { logger, type Logger } from '@libp2p/logger'
 import type { ProtocolConfig } from '../proto/config.js'
 import type { Action, InEvent, Timer, TopicCommand, TopicEvent } from '../proto/io.js'
@@ -314,7 +315,7 @@ export class NodeDriver {
       frames = this.encode(entries)
     } catch (err) {
       // Our own message does not fit the wire: a bug or a misconfiguration, never the peer's fault.
-      this.log.error('cannot encode messages for %s: %s', conn.remoteId.slice(0, 8), (err as Error).message)
+      this.log.error('cannot encode messages for %s: %s', shortId(conn.remoteId), (err as Error).message)
       return
     }
     for (const frame of frames) {
@@ -335,7 +336,7 @@ export class NodeDriver {
     if (verdict !== 'deliver') {
       if (verdict === 'duplicate') this.stats.replaysSuppressed++
       else this.stats.deliveryRefused++
-      this.log('not delivering %s: %s', event.id.slice(0, 8), verdict === 'duplicate' ? 'delivered before (replay)' : 'replay guard full')
+      this.log('not delivering %s: %s', shortId(event.id), verdict === 'duplicate' ? 'delivered before (replay)' : 'replay guard full')
       return
     }
     const sentAtMs = envelopeTimestamp(event.content) ?? 0
@@ -391,7 +392,7 @@ export class NodeDriver {
       return
     }
     this.stats.unusedLinksClosed++
-    this.log('closing link to %s: no topic used it for %d ms', peer.slice(0, 8), idleMs)
+    this.log('closing link to %s: no topic used it for %d ms', shortId(peer), idleMs)
     void conn.close()
   }
 
@@ -424,7 +425,7 @@ export class NodeDriver {
         }
         if (!this.checkEnvelope(topic, message)) {
           this.stats.forgedDropped++
-          this.dropPeer(conn, `forged or tampered message ${message.id.slice(0, 8)}`)
+          this.dropPeer(conn, `forged or tampered message ${shortId(message.id)}`)
           break
         }
       }
@@ -464,7 +465,7 @@ export class NodeDriver {
     if (author === undefined) {
       const opened = this.verifier.open(topic, message.id, message.content)
       if (typeof opened === 'string') {
-        this.log('refused message %s: %s', message.id.slice(0, 8), opened)
+        this.log('refused message %s: %s', shortId(message.id), opened)
         return false
       }
       author = opened.author
@@ -473,7 +474,7 @@ export class NodeDriver {
     }
     if (author === this.transport.localId && !this.ownIds.has(message.id)) this.noteOwnKeyElsewhere(message.id)
     if (author !== message.origin) {
-      this.log('refused message %s: origin %s is not its author', message.id.slice(0, 8), message.origin.slice(0, 8))
+      this.log('refused message %s: origin %s is not its author', shortId(message.id), shortId(message.origin))
       return false
     }
     return true
@@ -531,7 +532,7 @@ export class NodeDriver {
     const allowed = this.dialGuard.filter(addrs, listensOnLoopback(this.transport.listenAddrs))
     this.stats.learnedAddrsRefused += this.dialGuard.stats.learnedAddrsRefused - before
     if (allowed.length === 0) {
-      if (data.length > 0) this.strikeInformant(informant, `named ${peer.slice(0, 8)} with no dialable address`)
+      if (data.length > 0) this.strikeInformant(informant, `named ${shortId(peer)} with no dialable address`)
       return
     }
     this.addressBook.set(peer, allowed, { learned: true, informant })
@@ -555,12 +556,12 @@ export class NodeDriver {
     const now = this.clock.now()
     if (now - this.lastKeyWarningMs < 60_000) return
     this.lastKeyWarningMs = now
-    this.log.error('message %s is signed with this node\'s key but was not sent by this process: the key is in use elsewhere', id.slice(0, 8))
+    this.log.error('message %s is signed with this node\'s key but was not sent by this process: the key is in use elsewhere', shortId(id))
   }
 
   /** Closes a misbehaving peer's connection and tells the core the link failed. */
   private dropPeer(conn: Connection, reason: string): void {
-    this.log('disconnecting %s: %s', conn.remoteId.slice(0, 8), reason)
+    this.log('disconnecting %s: %s', shortId(conn.remoteId), reason)
     void conn.close()
     this.run({ type: 'peerDisconnected', peer: conn.remoteId })
   }
@@ -575,7 +576,7 @@ export class NodeDriver {
     // A graceful close (the peer's DISCONNECT came first), our own close, or a replaced
     // duplicate says nothing new; a timeout, protocol error or crash is a failure.
     if (info.reason === 'local' || info.reason === 'remote' || info.reason === 'replaced') return
-    this.log('connection to %s failed (%s): %s', conn.remoteId.slice(0, 8), info.reason, info.error?.message ?? '')
+    this.log('connection to %s failed (%s): %s', shortId(conn.remoteId), info.reason, info.error?.message ?? '')
     this.run({ type: 'peerDisconnected', peer: conn.remoteId })
   }
 
@@ -640,7 +641,7 @@ export class NodeDriver {
           this.stats.learnedPeersForgotten++
           this.addressBook.delete(peer)
         }
-        this.strikeInformant(informant, `dial to ${peer.slice(0, 8)} failed`)
+        this.strikeInformant(informant, `dial to ${shortId(peer)} failed`)
         this.failDial(peer, err instanceof Error ? err.message : String(err))
       },
     ))
@@ -667,7 +668,7 @@ export class NodeDriver {
   private failDial(peer: PeerId, reason: string): void {
     if (!this.dials.delete(peer) || this.stopped) return
     this.stats.dialsFailed++
-    this.log('dial to %s failed: %s', peer.slice(0, 8), reason)
+    this.log('dial to %s failed: %s', shortId(peer), reason)
     this.run({ type: 'peerDisconnected', peer })
   }
 }
