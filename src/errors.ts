@@ -13,10 +13,14 @@ export class HearsayError extends Error {
   }
 }
 
-/** Invalid configuration passed by the caller. */
+/** Invalid configuration passed by the caller; `field` names the option (e.g. `broadcast.maxSeenIds`). */
 export class ConfigError extends HearsayError {
-  constructor(message: string) {
+  /** The option at fault, as a path in the options object (`transportOptions.maxFrameBytes`); empty when not one field. */
+  readonly field: string
+
+  constructor(message: string, field = '') {
     super('ERR_INVALID_CONFIG', message)
+    this.field = field
   }
 }
 

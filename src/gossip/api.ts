@@ -15,7 +15,7 @@ import { logger } from '@libp2p/logger'
 import { startMdnsDiscovery } from '../discovery/index.js'
 import type { MdnsDiscovery, MdnsOptions } from '../discovery/options.js'
 import { HearsayError } from '../errors.js'
-import { resolveConfig, type ProtocolConfig, type ProtocolConfigInput } from './proto/config.js'
+import type { ProtocolConfigInput } from './proto/config.js'
 import type { NeighborDownReason, TopicCommand } from './proto/io.js'
 import { SeededRng } from './proto/rng.js'
 import type { MembershipStats } from './proto/hyparview.js'
@@ -29,14 +29,14 @@ import { TcpTransport } from '../transport/tcp.js'
 import type { TransportOptions } from '../transport/options.js'
 import type { Transport, TransportCounters } from '../transport/types.js'
 import type { NodeAddr } from '../ticket/node-addr.js'
-import { resolveWireLimits } from './wire.js'
+import { DEFAULT_JOINED_TIMEOUT_MS, DEFAULT_LISTEN_ADDRESS, resolveNodeConfig, type NodeConfig } from './node-config.js'
 import { DiscoveryJoins } from './discovery-joins.js'
 import { encodeAddrs, validAddrs } from './driver/address-book.js'
 import { systemClock, type Clock } from './driver/clock.js'
 import type { DriverStats } from './driver/driver-stats.js'
-import { ENVELOPE_OVERHEAD_BYTES, EnvelopeSigner } from './driver/envelope.js'
+import { EnvelopeSigner } from './driver/envelope.js'
 import { EventQueue } from './driver/event-queue.js'
-import { DEFAULT_UNUSED_LINK_TIMEOUT_MS, NodeDriver, type DriverTopicEvent } from './driver/node-driver.js'
+import { NodeDriver, type DriverTopicEvent } from './driver/node-driver.js'
 import type { LATE_AFTER_MS } from './driver/late.js'
 import type { VerifyBudgetOptions } from './driver/verify-budget.js'
 import type { DialGuardOptions } from './driver/dial-guard.js'
@@ -108,7 +108,11 @@ export interface NodeOptions {
    * @default false
    */
   mdns?: boolean | MdnsOptions
-  /** Protocol parameters (views, timers, caps), checked when the node is created. */
+  /**
+   * Protocol parameters (views, timers, caps), checked when the node is created.
+   * `broadcast.maxMessageBytes` is derived from {@link NodeOptions.maxMessageBytes} and
+   * may not be set here; an option set to `undefined` takes its default.
+   */
   config?: ProtocolConfigInput
   /**
    * Largest broadcast payload; larger ones are refused at the call site.
@@ -197,8 +201,6 @@ export interface EventsOptions {
   bufferSize?: number
 }
 
-const DEFAULT_MAX_MESSAGE_BYTES = 4096
-const DEFAULT_EVENT_BUFFER_SIZE = 1024
 /** Cap on peers found by mDNS remembered with their topics (as many as discovery itself remembers by default). */
 const MAX_DISCOVERED = 256
 
@@ -207,7 +209,7 @@ const MAX_DISCOVERED = 256
  * asked, and is ready to `subscribe()`. Close it with `node.close()`, or the process
  * keeps running.
  *
- * @throws HearsayError `ERR_INVALID_CONFIG` for bad options; KeyFileError
+ * @throws ConfigError (`ERR_INVALID_CONFIG`, naming the field) for bad options; KeyFileError
  *   `ERR_KEY_FILE_CORRUPT` / `ERR_KEY_FILE_IO` for a corrupt or unreadable key file;
  *   TransportError `ERR_INVALID_ADDRESS` / `ERR_LISTEN_FAILED` when the address cannot
  *   be listened on; DiscoveryError `ERR_MDNS_START` when mDNS cannot start.
@@ -220,30 +222,14 @@ const MAX_DISCOVERED = 256
  * ```
  */
 export async function createNode(options: NodeOptions = {}): Promise<Node> {
-  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
-  if (!Number.isInteger(maxMessageBytes) || maxMessageBytes < 1) {
-    throw new HearsayError('ERR_INVALID_CONFIG', `maxMessageBytes must be a positive integer, got ${String(maxMessageBytes)}`)
-  }
-  const eventBufferSize = options.eventBufferSize ?? DEFAULT_EVENT_BUFFER_SIZE
-  if (!Number.isInteger(eventBufferSize) || eventBufferSize < 1) {
-    throw new HearsayError('ERR_INVALID_CONFIG', `eventBufferSize must be a positive integer, got ${String(eventBufferSize)}`)
-  }
-  const unusedLinkTimeoutMs = options.unusedLinkTimeoutMs ?? DEFAULT_UNUSED_LINK_TIMEOUT_MS
-  if (!Number.isFinite(unusedLinkTimeoutMs) || unusedLinkTimeoutMs <= 0) {
-    throw new HearsayError('ERR_INVALID_CONFIG', `unusedLinkTimeoutMs must be a positive number, got ${String(unusedLinkTimeoutMs)}`)
-  }
+  const config = resolveNodeConfig(options)
   const mdns = mdnsOptionsOf(options.mdns)
   const identity = await resolveIdentity(options)
-  const envelopeBytes = maxMessageBytes + ENVELOPE_OVERHEAD_BYTES
-  const config = resolveConfig({
-    ...options.config,
-    broadcast: { ...options.config?.broadcast, maxMessageBytes: envelopeBytes },
-  })
   let transport = options.transport
   if (transport === undefined) {
-    transport = await TcpTransport.create({ identity, ...options.transportOptions })
+    transport = await TcpTransport.create({ identity, ...config.transport })
     try {
-      await transport.listen(options.listen ?? '0.0.0.0:0')
+      await transport.listen(options.listen ?? DEFAULT_LISTEN_ADDRESS)
     } catch (err) {
       await transport.close()
       throw err
@@ -255,10 +241,6 @@ export async function createNode(options: NodeOptions = {}): Promise<Node> {
   const node = nodeInternals.create(identity, transport, config, {
     clock: options.clock ?? systemClock,
     rng: new SeededRng(seed),
-    maxMessageBytes,
-    eventBufferSize,
-    wireContentBytes: envelopeBytes,
-    unusedLinkTimeoutMs,
     dialGuard: options.dialGuard,
     replayGuard: options.replayGuard,
     verifyBudget: options.verifyBudget,
@@ -295,10 +277,6 @@ async function resolveIdentity(options: NodeOptions): Promise<NodeIdentity> {
 interface NodeSettings {
   clock: Clock
   rng: SeededRng
-  maxMessageBytes: number
-  eventBufferSize: number
-  wireContentBytes: number
-  unusedLinkTimeoutMs: number
   dialGuard: Partial<DialGuardOptions> | undefined
   replayGuard: Partial<ReplayGuardOptions> | undefined
   verifyBudget: Partial<VerifyBudgetOptions> | undefined
@@ -318,7 +296,7 @@ interface TopicLink {
 
 /** Module-private access to Node internals (assigned in Node's static block). */
 let nodeInternals: {
-  create(identity: NodeIdentity, transport: Transport, config: ProtocolConfig, settings: NodeSettings): Node
+  create(identity: NodeIdentity, transport: Transport, config: NodeConfig, settings: NodeSettings): Node
   startMdns(node: Node, options: MdnsOptions): Promise<void>
 }
 
@@ -339,6 +317,7 @@ export class Node {
   readonly id: string
   readonly #transport: Transport
   readonly #settings: NodeSettings
+  readonly #config: NodeConfig
   readonly #driver: NodeDriver
   readonly #signer: EnvelopeSigner
   readonly #topics = new Map<string, Topic>()
@@ -364,24 +343,25 @@ export class Node {
     }
   }
 
-  private constructor(identity: NodeIdentity, transport: Transport, config: ProtocolConfig, settings: NodeSettings) {
+  private constructor(identity: NodeIdentity, transport: Transport, config: NodeConfig, settings: NodeSettings) {
+    this.#config = config
     this.id = identity.peerId
     this.#transport = transport
     this.#settings = settings
     this.#signer = new EnvelopeSigner(identity.secretKey, identity.publicKey)
-    const state = new ProtocolState(identity.peerId, settings.rng, config)
+    const state = new ProtocolState(identity.peerId, settings.rng, config.protocol)
     this.#driver = new NodeDriver({
       state,
       transport,
       clock: settings.clock,
-      wireLimits: resolveWireLimits({ maxContentBytes: settings.wireContentBytes }),
+      wireLimits: config.wire,
       onTopicEvent: (topic, event) => {
         const handle = this.#topics.get(topic)
         if (handle !== undefined) topicInternals.dispatch(handle, event)
         if (event.type === 'neighborUp' || event.type === 'neighborDown') this.#discoveryJoins.get(topic)?.neighborsChanged()
       },
       log: logger(`hearsay:node:${shortId(identity.peerId)}`),
-      unusedLinkTimeoutMs: settings.unusedLinkTimeoutMs,
+      unusedLinkTimeoutMs: config.unusedLinkTimeoutMs,
       dialGuard: settings.dialGuard,
       replayGuard: settings.replayGuard,
       verifyBudget: settings.verifyBudget,
@@ -396,7 +376,7 @@ export class Node {
 
   /** Largest payload `broadcast()` accepts (the `maxMessageBytes` option). */
   get maxMessageBytes(): number {
-    return this.#settings.maxMessageBytes
+    return this.#config.maxMessageBytes
   }
 
   /**
@@ -413,7 +393,7 @@ export class Node {
     }
     const peers = (options.bootstrap ?? []).filter((p) => p.id !== this.id)
     for (const peer of peers) this.addPeer(peer)
-    const handle = topicInternals.create(this.#linkFor(topicId), topicId, this.#settings.eventBufferSize)
+    const handle = topicInternals.create(this.#linkFor(topicId), topicId, this.#config.eventBufferSize)
     this.#topics.set(topicId, handle)
     this.#driver.command(topicId, { type: 'join', peers: peers.map(peerInfoOf) })
     for (const { peer, topics } of this.#discovered.values()) if (topics.includes(topicId)) this.#discoveredIn(topicId, peer)
@@ -493,10 +473,10 @@ export class Node {
     if (!(payload instanceof Uint8Array)) {
       throw new HearsayError('ERR_INVALID_MESSAGE', 'broadcast content must be a Uint8Array (e.g. new TextEncoder().encode(text))')
     }
-    if (payload.length > this.#settings.maxMessageBytes) {
+    if (payload.length > this.#config.maxMessageBytes) {
       throw new HearsayError(
         'ERR_MESSAGE_TOO_LARGE',
-        `broadcast of ${payload.length} bytes exceeds the maximum of ${this.#settings.maxMessageBytes} bytes: split it, or raise maxMessageBytes on every node`,
+        `broadcast of ${payload.length} bytes exceeds the maximum of ${this.#config.maxMessageBytes} bytes: split it, or raise maxMessageBytes on every node`,
       )
     }
     return this.#signer.seal(topic, payload)
@@ -614,7 +594,7 @@ export class Topic {
   joined(options: JoinedOptions = {}): Promise<void> {
     if (this.neighbors().length > 0) return Promise.resolve()
     if (this.#left) return Promise.reject(new HearsayError('ERR_TOPIC_LEFT', 'the topic was left'))
-    const timeoutMs = options.timeoutMs ?? 30_000
+    const timeoutMs = options.timeoutMs ?? DEFAULT_JOINED_TIMEOUT_MS
     return new Promise<void>((resolve, reject) => {
       const signal = options.signal
       const finish = (error?: HearsayError) => {

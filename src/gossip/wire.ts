@@ -76,6 +76,22 @@ export function resolveWireLimits(input: Partial<WireLimits> = {}): WireLimits {
   return limits
 }
 
+/** Bytes of a frame's envelope around one message: version, group count, topic, message count, tag. */
+const ONE_MESSAGE_FRAME_BYTES = 1 + 1 + ID_BYTES + 1 + 1
+/** Worst-case bytes of a varint-encoded round (hop count). */
+const MAX_ROUND_BYTES = varintBytes(Number.MAX_SAFE_INTEGER)
+
+/** Bytes of the largest one-GOSSIP frame `limits` allow: it must fit the transport's frame size. */
+export function maxGossipFrameBytes(limits: WireLimits): number {
+  const body = 2 * ID_BYTES + MAX_ROUND_BYTES + 1 + varintBytes(limits.maxContentBytes) + limits.maxContentBytes
+  return ONE_MESSAGE_FRAME_BYTES + body
+}
+
+/** Bytes of the largest one-IHAVE frame `limits` allow: it must fit the transport's frame size. */
+export function maxIHaveFrameBytes(limits: WireLimits): number {
+  return ONE_MESSAGE_FRAME_BYTES + varintBytes(limits.maxIHaveEntries) + limits.maxIHaveEntries * (ID_BYTES + MAX_ROUND_BYTES)
+}
+
 /** One message with the topic it belongs to. */
 export interface WireEntry {
   readonly topic: TopicId

@@ -165,14 +165,14 @@ export function resolveTransportOptions(input: Partial<TransportOptions> = {}): 
   for (const key of Object.keys(minimums) as (keyof TransportOptions)[]) {
     const value = options[key]
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < minimums[key]) {
-      throw new ConfigError(`transport option ${key} must be an integer >= ${minimums[key]}, got ${String(value)}`)
+      throw new ConfigError(`transport option ${key} must be an integer >= ${minimums[key]}, got ${String(value)}: leave it out for the default`, key)
     }
   }
   if (options.maxFrameBytes > 0xffff_ffff) {
-    throw new ConfigError('transport option maxFrameBytes must fit in 32 bits')
+    throw new ConfigError('transport option maxFrameBytes must fit in 32 bits: lower it', 'maxFrameBytes')
   }
   if (options.maxQueuedBytes < options.maxFrameBytes + 5) {
-    throw new ConfigError('transport option maxQueuedBytes must be >= maxFrameBytes + 5')
+    throw new ConfigError('transport option maxQueuedBytes must be >= maxFrameBytes + 5: raise maxQueuedBytes', 'maxQueuedBytes')
   }
   return options
 }

@@ -45,4 +45,6 @@ export interface DriverStats {
    * process uses the same key (each copy then misses messages). Logged as an error.
    */
   ownKeyInUseElsewhere: number
+  /** Our own messages dropped because they could not be encoded (a bug or a misconfiguration); the rest of their batch is sent. */
+  unencodableDropped: number
 }

@@ -38,6 +38,7 @@ import { LATE_AFTER_MS } from './late.js'
 import { ReplayGuard, type ReplayGuardOptions } from './replay-guard.js'
 import { DEFAULT_VERIFY_BUDGET, type VerifyBudgetOptions } from './verify-budget.js'
 import { TimerHeap } from './timer-heap.js'
+import { DEFAULT_UNUSED_LINK_TIMEOUT_MS } from '../node-config.js'
 
 /** Cap on wire entries queued for one peer while it is being dialed. */
 export const MAX_QUEUED_ENTRIES_PER_DIAL = 1_024
@@ -78,8 +79,6 @@ interface PeerBudget {
   overSinceMs: number | undefined
 }
 
-/** Default for {@link NodeDriverInit.unusedLinkTimeoutMs}: a peer has 30 s to use a link. */
-export const DEFAULT_UNUSED_LINK_TIMEOUT_MS = 30_000
 
 export interface NodeDriverInit {
   readonly state: ProtocolState
@@ -132,6 +131,7 @@ export class NodeDriver {
     learnedPeersForgotten: 0,
     badInformantsDropped: 0,
     ownKeyInUseElsewhere: 0,
+    unencodableDropped: 0,
   }
 
   private readonly state: ProtocolState
@@ -313,15 +313,29 @@ export class NodeDriver {
     let frames: Uint8Array[]
     try {
       frames = this.encode(entries)
-    } catch (err) {
-      // Our own message does not fit the wire: a bug or a misconfiguration, never the peer's fault.
-      this.log.error('cannot encode messages for %s: %s', shortId(conn.remoteId), (err as Error).message)
-      return
+    } catch {
+      // One of our own messages does not fit the wire (a bug or a misconfiguration, never
+      // the peer's fault): encode them one by one, so only that message is dropped.
+      frames = this.encodeEach(conn, entries)
     }
     for (const frame of frames) {
       if (conn.send(frame)) this.stats.framesSent++
       else this.stats.sendQueueFull++
     }
+  }
+
+  /** The frames of each entry on its own; an entry that cannot be encoded is logged, counted and dropped. */
+  private encodeEach(conn: Connection, entries: readonly WireEntry[]): Uint8Array[] {
+    const frames: Uint8Array[] = []
+    for (const entry of entries) {
+      try {
+        frames.push(...this.encode([entry]))
+      } catch (err) {
+        this.stats.unencodableDropped++
+        this.log.error('cannot encode a %s message for %s: %s', entry.message.type, shortId(conn.remoteId), (err as Error).message)
+      }
+    }
+    return frames
   }
 
   private emit(topic: TopicId, event: TopicEvent): void {

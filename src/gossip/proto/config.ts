@@ -258,16 +258,22 @@ export interface ProtocolConfigInput {
 /** Merges overrides onto the defaults and validates the result; throws ConfigError. */
 export function resolveConfig(input: ProtocolConfigInput = {}): ProtocolConfig {
   const config: ProtocolConfig = {
-    membership: { ...DEFAULT_MEMBERSHIP_CONFIG, ...input.membership },
-    broadcast: { ...DEFAULT_BROADCAST_CONFIG, ...input.broadcast },
+    membership: { ...DEFAULT_MEMBERSHIP_CONFIG, ...definedFields(input.membership) },
+    broadcast: { ...DEFAULT_BROADCAST_CONFIG, ...definedFields(input.broadcast) },
   }
   validateConfig(config)
   return config
 }
 
+/** The fields of `input` that are not `undefined`: a field set to `undefined` takes its default, as one left out. */
+function definedFields<T extends object>(input: Partial<T> | undefined): Partial<T> {
+  if (input === undefined) return {}
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
 function requireInteger(section: string, key: string, value: unknown, min: number): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new ConfigError(`${section}.${key} must be an integer >= ${min}, got ${String(value)}`)
+    throw new ConfigError(`${section}.${key} must be an integer >= ${min}, got ${String(value)}: leave it out for the default`, `${section}.${key}`)
   }
 }
 
@@ -319,10 +325,10 @@ const BROADCAST_MINIMUMS: Record<keyof BroadcastConfig, number> = {
 /** Throws ConfigError naming the first invalid field. */
 export function validateConfig(config: ProtocolConfig): void {
   for (const key of Object.keys(config.membership)) {
-    if (!(key in MEMBERSHIP_MINIMUMS)) throw new ConfigError(`membership.${key} is not a known option`)
+    if (!(key in MEMBERSHIP_MINIMUMS)) throw new ConfigError(`membership.${key} is not a known option: check its spelling`, `membership.${key}`)
   }
   for (const key of Object.keys(config.broadcast)) {
-    if (!(key in BROADCAST_MINIMUMS)) throw new ConfigError(`broadcast.${key} is not a known option`)
+    if (!(key in BROADCAST_MINIMUMS)) throw new ConfigError(`broadcast.${key} is not a known option: check its spelling`, `broadcast.${key}`)
   }
   for (const [key, min] of Object.entries(MEMBERSHIP_MINIMUMS)) {
     requireInteger('membership', key, config.membership[key as keyof MembershipConfig], min)
@@ -330,7 +336,7 @@ export function validateConfig(config: ProtocolConfig): void {
   for (const [key, min] of Object.entries(BROADCAST_MINIMUMS)) {
     const value = config.broadcast[key as keyof BroadcastConfig]
     if (min < 0) {
-      if (typeof value !== 'boolean') throw new ConfigError(`broadcast.${key} must be a boolean, got ${String(value)}`)
+      if (typeof value !== 'boolean') throw new ConfigError(`broadcast.${key} must be a boolean, got ${String(value)}`, `broadcast.${key}`)
       continue
     }
     requireInteger('broadcast', key, value, min)
@@ -338,23 +344,27 @@ export function validateConfig(config: ProtocolConfig): void {
   const m = config.membership
   if (m.maxNeighborRequestTimeoutMs < m.neighborRequestTimeoutMs) {
     throw new ConfigError(
-      `membership.maxNeighborRequestTimeoutMs (${m.maxNeighborRequestTimeoutMs}) must not be below neighborRequestTimeoutMs (${m.neighborRequestTimeoutMs})`,
+      `membership.maxNeighborRequestTimeoutMs (${m.maxNeighborRequestTimeoutMs}) must not be below neighborRequestTimeoutMs (${m.neighborRequestTimeoutMs}): raise it or lower neighborRequestTimeoutMs`,
+      'membership.maxNeighborRequestTimeoutMs',
     )
   }
   if (m.passiveRandomWalkLength > m.activeRandomWalkLength) {
     throw new ConfigError(
-      `membership.passiveRandomWalkLength (${m.passiveRandomWalkLength}) must not exceed activeRandomWalkLength (${m.activeRandomWalkLength})`,
+      `membership.passiveRandomWalkLength (${m.passiveRandomWalkLength}) must not exceed activeRandomWalkLength (${m.activeRandomWalkLength}): lower it or raise activeRandomWalkLength`,
+      'membership.passiveRandomWalkLength',
     )
   }
   const b = config.broadcast
   if (b.maxGraftTimeoutMs < b.graftTimeout1Ms) {
     throw new ConfigError(
-      `broadcast.maxGraftTimeoutMs (${b.maxGraftTimeoutMs}) must not be below graftTimeout1Ms (${b.graftTimeout1Ms})`,
+      `broadcast.maxGraftTimeoutMs (${b.maxGraftTimeoutMs}) must not be below graftTimeout1Ms (${b.graftTimeout1Ms}): raise it or lower graftTimeout1Ms`,
+      'broadcast.maxGraftTimeoutMs',
     )
   }
   if (b.messageCacheMs > b.seenIdRetentionMs) {
     throw new ConfigError(
-      `broadcast.messageCacheMs (${b.messageCacheMs}) must not exceed seenIdRetentionMs (${b.seenIdRetentionMs}), or duplicates reappear`,
+      `broadcast.messageCacheMs (${b.messageCacheMs}) must not exceed seenIdRetentionMs (${b.seenIdRetentionMs}), or duplicates reappear: lower it or raise seenIdRetentionMs`,
+      'broadcast.messageCacheMs',
     )
   }
 }
