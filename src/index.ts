@@ -47,8 +47,7 @@ export {
   type GossipEvent,
 } from './gossip/api.js'
 export type { DriverStats } from './gossip/driver/driver-stats.js'
-export type { MembershipStats } from './gossip/proto/hyparview.js'
-export type { BroadcastSizes } from './gossip/proto/plumtree.js'
+export type { MembershipStats, BroadcastSizes, TopicStats } from './gossip/proto/index.js'
 export type { TransportCounters } from './transport/types.js'
 export type { NodeAddr } from './ticket/node-addr.js'
 export {

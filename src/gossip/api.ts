@@ -18,8 +18,7 @@ import { HearsayError } from '../errors.js'
 import type { ProtocolConfigInput } from './proto/config.js'
 import type { NeighborDownReason, TopicCommand } from './proto/io.js'
 import { SeededRng } from './proto/rng.js'
-import type { MembershipStats } from './proto/hyparview.js'
-import type { BroadcastSizes } from './proto/plumtree.js'
+import type { TopicStats } from './proto/state.js'
 import { ProtocolState } from './proto/state.js'
 import type { BroadcastScope } from './proto/types.js'
 import { parseAddress, formatAddress } from '../transport/address.js'
@@ -164,13 +163,8 @@ export interface NodeStats extends DriverStats, TransportCounters {
   bytesRead: number
 }
 
-/** Sizes of one topic's capped protocol state (`topic.protocolStats()`); each has a documented cap. */
-export interface TopicProtocolStats {
-  /** HyParView. */
-  membership: MembershipStats
-  /** Plumtree. */
-  broadcast: BroadcastSizes
-}
+/** Sizes of one topic's capped protocol state (`topic.protocolStats()`): HyParView's and Plumtree's, each with a documented cap. */
+export type TopicProtocolStats = TopicStats
 
 /** Options of {@link Node.subscribe}. */
 export interface SubscribeOptions {
@@ -289,7 +283,7 @@ interface TopicLink {
   seal(payload: Uint8Array): { envelope: Uint8Array; id: string }
   addPeer(peer: NodeAddr): void
   neighbors(): string[]
-  protocolSizes(): TopicProtocolStats | undefined
+  protocolStats(): TopicProtocolStats | undefined
   /** The topic was left: forget it. */
   forget(): void
 }
@@ -459,7 +453,7 @@ export class Node {
       seal: (payload) => this.#seal(topicId, payload),
       addPeer: (peer) => this.addPeer(peer),
       neighbors: () => this.#driver.neighbors(topicId),
-      protocolSizes: () => this.#driver.protocolSizes(topicId),
+      protocolStats: () => this.#driver.protocolStats(topicId),
       forget: () => {
         this.#topics.delete(topicId)
         this.#discoveryJoins.get(topicId)?.close()
@@ -579,7 +573,7 @@ export class Topic {
    * ids, cached messages, missing announcements, queued IHAVEs. `undefined` once left.
    */
   protocolStats(): TopicProtocolStats | undefined {
-    return this.#link.protocolSizes()
+    return this.#link.protocolStats()
   }
 
   /** Current neighbors (active view), as node ids. */

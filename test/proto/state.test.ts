@@ -18,7 +18,7 @@ suite('ProtocolState: many topics', () => {
     node.command({ type: 'join', peers: [] }, OTHER_TOPIC)
     node.receive('a', { type: 'join', seq: 1 }, OTHER_TOPIC)
     expect(describe(node.receive('a', { type: 'disconnect', seq: 5000, alive: false }, TOPIC))).not.toContain('disconnect a')
-    expect(node.state.needs('a')).toBe(true)
+    expect(node.state.linkNeeded('a')).toBe(true)
     const lines = describe(node.receive('a', { type: 'disconnect', seq: 5001, alive: false }, OTHER_TOPIC))
     expect(lines).toContain('disconnect a')
   })

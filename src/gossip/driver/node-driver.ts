@@ -20,9 +20,7 @@ import { logger, type Logger } from '@libp2p/logger'
 import type { ProtocolConfig } from '../proto/config.js'
 import type { Action, InEvent, Timer, TopicCommand, TopicEvent } from '../proto/io.js'
 import type { GossipMessage } from '../proto/messages.js'
-import type { ProtocolState } from '../proto/state.js'
-import type { HyParView } from '../proto/hyparview.js'
-import type { Plumtree } from '../proto/plumtree.js'
+import type { ProtocolState, TopicStats } from '../proto/state.js'
 import type { PeerId, TopicId } from '../proto/types.js'
 import type { CloseInfo, Connection, Transport } from '../../transport/types.js'
 import { decodeFrame, encodeFrames, WireError, type EncodedBodies, type WireEntry, type WireLimits } from '../wire.js'
@@ -221,13 +219,17 @@ export class NodeDriver {
 
   /** The active view of `topic` (empty if not joined). */
   neighbors(topic: TopicId): PeerId[] {
-    return [...(this.state.topic(topic)?.membership.active ?? [])]
+    return [...this.state.neighbors(topic)]
   }
 
   /** Sizes of the topic's capped protocol structures (views, caches, queues). */
-  protocolSizes(topic: TopicId): { membership: ReturnType<HyParView['stats']>; broadcast: ReturnType<Plumtree['sizes']> } | undefined {
-    const state = this.state.topic(topic)
-    return state === undefined ? undefined : { membership: state.membership.stats(), broadcast: state.broadcast.sizes() }
+  protocolStats(topic: TopicId): TopicStats | undefined {
+    return this.state.stats(topic)
+  }
+
+  /** The core's link rule, plus: a link being dialed is kept until the dial ends. */
+  private linkNeeded(peer: PeerId): boolean {
+    return this.state.linkNeeded(peer) || this.dials.has(peer)
   }
 
   /** Pending core timers (for tests). */
@@ -282,7 +284,7 @@ export class NodeDriver {
     this.outgoing.clear()
     this.forgetEncodings()
     for (const peer of this.closing) {
-      if (this.state.needs(peer)) continue
+      if (this.state.linkNeeded(peer)) continue
       const dial = this.dials.get(peer)
       if (dial !== undefined) {
         dial.closeWhenFlushed = true
@@ -401,7 +403,7 @@ export class NodeDriver {
   private closeIfUnused(conn: Connection, idleMs: number): void {
     if (this.stopped || !conn.isOpen) return
     const peer = conn.remoteId
-    if (this.state.needs(peer) || this.dials.has(peer)) {
+    if (this.linkNeeded(peer)) {
       this.scheduleUnusedCheck(conn)
       return
     }
@@ -676,7 +678,7 @@ export class NodeDriver {
     this.dials.delete(peer)
     this.sendEntries(conn, dial.entries)
     this.forgetEncodings()
-    if (dial.closeWhenFlushed && !this.state.needs(peer)) void conn.close()
+    if (dial.closeWhenFlushed && !this.state.linkNeeded(peer)) void conn.close()
   }
 
   private failDial(peer: PeerId, reason: string): void {

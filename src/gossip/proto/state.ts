@@ -12,7 +12,19 @@ import { SeqCounter } from './hyparview.js'
 import { Outbox } from './outbox.js'
 import type { Rng } from './rng.js'
 import { Topic } from './topic.js'
-import type { PeerId, TopicId } from './types.js'
+import type { MembershipStats } from './hyparview.js'
+import type { BroadcastSizes } from './plumtree.js'
+import type { PeerId, PeerView, TopicId } from './types.js'
+
+const NO_PEERS: PeerView & ReadonlySet<PeerId> = new Set<PeerId>()
+
+/** Sizes of one topic's capped protocol structures and its counters (`ProtocolState.stats`). */
+export interface TopicStats {
+  /** HyParView. */
+  readonly membership: MembershipStats
+  /** Plumtree. */
+  readonly broadcast: BroadcastSizes
+}
 
 /**
  * One node's protocol state across all the topics it has joined. Feed every event to
@@ -73,15 +85,46 @@ export class ProtocolState {
 
   /**
    * The state of topic `id` (its membership and broadcast layers), or undefined if not
-   * joined. For the simulator's metrics and tests; not a stable API.
+   * joined. For scenario code and tests that look inside one layer; drivers and metrics
+   * use the accessors below.
    * @internal
    */
   topic(id: TopicId): Topic | undefined {
     return this.topics.get(id)
   }
 
-  /** Is any topic holding `peer` in its active view or awaiting its reply? */
-  needs(peer: PeerId): boolean {
+  /** The active view (neighbors) of `topic`, live and read-only; empty if not joined. */
+  neighbors(topic: TopicId): PeerView {
+    return this.topics.get(topic)?.membership.active ?? NO_PEERS
+  }
+
+  /** Has this node joined `topic` (and not left it)? */
+  joined(topic: TopicId): boolean {
+    return this.topics.has(topic)
+  }
+
+  /** The passive view (backup peers) of `topic`, live and read-only; empty if not joined. */
+  passivePeers(topic: TopicId): PeerView {
+    return this.topics.get(topic)?.membership.passive ?? NO_PEERS
+  }
+
+  /** Every peer `topic` knows of: views, pending requests, bootstrap, lost and backlog lists; empty if not joined. */
+  knownPeers(topic: TopicId): ReadonlySet<PeerId> {
+    return this.topics.get(topic)?.membership.knownPeers() ?? NO_PEERS
+  }
+
+  /** Sizes of `topic`'s capped structures and its counters; undefined if not joined. */
+  stats(topic: TopicId): TopicStats | undefined {
+    const state = this.topics.get(topic)
+    return state === undefined ? undefined : { membership: state.membership.stats(), broadcast: state.broadcast.sizes() }
+  }
+
+  /**
+   * The rule for links: a connection to `peer` is still needed while some topic holds it
+   * in its active view or awaits its reply. The core emits `disconnect` when an event
+   * ends that need; a driver asks again before it acts, since a later event may renew it.
+   */
+  linkNeeded(peer: PeerId): boolean {
     for (const topic of this.topics.values()) if (topic.needs(peer)) return true
     return false
   }
@@ -116,7 +159,7 @@ export class ProtocolState {
   private releaseUnneeded(failed: PeerId | undefined): void {
     for (const peer of this.out.touched) {
       if (peer === failed || peer === this.me) continue
-      if (!this.needs(peer)) this.out.disconnect(peer)
+      if (!this.linkNeeded(peer)) this.out.disconnect(peer)
     }
   }
 }

@@ -29,3 +29,11 @@ export interface PeerInfo {
 
 /** How far a broadcast spreads. */
 export type BroadcastScope = 'swarm' | 'neighbors'
+
+/** A read-only view of a set of peers (an active view), live: it changes with the state. */
+export interface PeerView extends Iterable<PeerId> {
+  /** Number of peers. */
+  readonly size: number
+  /** Is `peer` in the view? */
+  has(peer: PeerId): boolean
+}

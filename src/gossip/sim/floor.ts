@@ -110,10 +110,7 @@ export function pickDistinct(rng: SeededRng, n: number, count: number): number[]
  * with no repair: what a flood would reach on the overlay as it stands.
  */
 export function reachWithoutRepair(nodes: readonly SimNode[], origin: number, topic = SIM_TOPIC): number {
-  const graph = nodes.map((node) => {
-    const active = node.state.topic(topic)?.membership.active
-    return active === undefined ? new Int32Array(0) : Int32Array.from(active, Number)
-  })
+  const graph = nodes.map((node) => Int32Array.from(node.state.neighbors(topic), Number))
   const alive = Uint8Array.from(nodes, (n) => (n.alive ? 1 : 0))
   return floodReach(graph, alive, origin)
 }

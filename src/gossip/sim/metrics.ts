@@ -235,12 +235,12 @@ export function overlaySummary(nodes: readonly SimNode[], topic = SIM_TOPIC): Ov
   for (const node of nodes) {
     if (!node.alive) continue
     live++
-    const state = node.state.topic(topic)
-    if (state === undefined) {
+    if (!node.state.joined(topic)) {
       isolated++
       continue
     }
-    const { active, passive } = state.membership
+    const active = node.state.neighbors(topic)
+    const passive = node.state.passivePeers(topic)
     passiveSum += passive.size
     if (active.size >= node.state.config.membership.activeViewCapacity) full++
     if (active.size === 0) isolated++
@@ -252,7 +252,7 @@ export function overlaySummary(nodes: readonly SimNode[], topic = SIM_TOPIC): Ov
       }
       links++
       inDegree[peer.index] = (inDegree[peer.index] ?? 0) + 1
-      if (peer.state.topic(topic)?.membership.active.has(node.id)) symmetric++
+      if (peer.state.neighbors(topic).has(node.id)) symmetric++
       const a = find(node.index)
       const b = find(peer.index)
       if (a !== b) parent[a] = b
@@ -308,9 +308,7 @@ export function floodLdh(
     done[index] = 1
     const myHops = hops[index] as number
     if (myHops > ldh) ldh = myHops
-    const state = (nodes[index] as SimNode).state.topic(topic)
-    if (state === undefined) continue
-    for (const peerId of state.membership.active) {
+    for (const peerId of (nodes[index] as SimNode).state.neighbors(topic)) {
       const peer = Number(peerId)
       const target = nodes[peer]
       if (target === undefined || !target.alive || done[peer] === 1) continue
@@ -347,7 +345,7 @@ export function componentSizes(
   const member = (node: SimNode | undefined): node is SimNode => node !== undefined && node.alive && include(node)
   for (const node of nodes) {
     if (!member(node)) continue
-    for (const peer of node.state.topic(topic)?.membership.active ?? []) {
+    for (const peer of node.state.neighbors(topic)) {
       const other = nodes[Number(peer)]
       if (!member(other)) continue
       parent[find(node.index)] = find(other.index)
@@ -376,7 +374,7 @@ export function strandedNodes(nodes: readonly SimNode[], topic = SIM_TOPIC): Set
   }
   for (const node of nodes) {
     if (!node.alive) continue
-    for (const peer of node.state.topic(topic)?.membership.knownPeers() ?? []) {
+    for (const peer of node.state.knownPeers(topic)) {
       const other = nodes[Number(peer)]
       if (other === undefined || !other.alive) continue
       parent[find(node.index)] = find(other.index)
