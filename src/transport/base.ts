@@ -18,7 +18,8 @@
  * arriving on it are handed to the winner, so nothing in flight is lost.
  */
 import { setMaxListeners } from 'node:events'
-import { logger } from '@libp2p/logger'
+import { systemClock, type Clock } from '../clock.js'
+import { nodeLogs, type Logger, type Logs } from '../log.js'
 import { asNodeId, isHexId, shortId, type NodeId } from '../ids.js'
 import { parseAddress } from './address.js'
 import type { ByteChannel } from './channel.js'
@@ -27,7 +28,13 @@ import { TransportError, describeError } from './errors.js'
 import type { TransportOptions } from './options.js'
 import type { CloseInfo, Connection, ConnectionDirection, ConnectionListener, Transport, TransportCounters } from './types.js'
 
-const log = logger('hearsay:transport')
+/** What a transport takes from its node besides options: time and logs. */
+export interface TransportEnv {
+  /** Time for connect, liveness, stall and close timers. @default systemClock */
+  readonly clock?: Clock | undefined
+  /** Log scopes (`transport`, `transport:connection`, `transport:limits`, `transport:tcp`). @default nodeLogs(localId) */
+  readonly logs?: Logs | undefined
+}
 
 /** Peers whose last link died of silence, remembered this long for quick redial failures. */
 export const SILENT_PEER_MEMORY_MS = 60_000
@@ -72,9 +79,20 @@ export abstract class BaseTransport implements Transport {
   /** id -> when its last link died of silence and its round trip then. Capacity: MAX_SILENT_PEERS. */
   private readonly silentPeers = new Map<NodeId, { readonly atMs: number; readonly rttMs: number }>()
 
-  protected constructor(localId: NodeId, options: TransportOptions) {
+  protected readonly clock: Clock
+  protected readonly logs: Logs
+  private readonly log: Logger
+  private readonly connectionLog: Logger
+  private readonly limitLog: Logger
+
+  protected constructor(localId: NodeId, options: TransportOptions, env: TransportEnv = {}) {
     this.localId = localId
     this.options = options
+    this.clock = env.clock ?? systemClock
+    this.logs = env.logs ?? nodeLogs(localId)
+    this.log = this.logs('transport')
+    this.connectionLog = this.logs('transport:connection')
+    this.limitLog = this.logs('transport:limits')
     this.connCounters = { rateLimitedFrames: 0, bufferedFrameBytes: 0, maxBufferedFrameBytes: options.maxBufferedFrameBytes }
     // Every dial and handshake in progress listens on this one signal (bounded by
     // maxPendingDials + maxPendingInbound), more than the default warning threshold of 10.
@@ -166,7 +184,7 @@ export abstract class BaseTransport implements Transport {
     const conns = [...this.live.values()]
     for (const dial of this.dials.values()) if (dial.parked !== undefined) conns.push(dial.parked)
     for (const conn of conns) conn.abort('local')
-    this.closing ??= this.stopListening().catch((err: unknown) => log.error('stop listening: %s', describeError(err)))
+    this.closing ??= this.stopListening().catch((err: unknown) => this.log.error('stop listening: %s', describeError(err)))
     return this.closing
   }
 
@@ -177,12 +195,12 @@ export abstract class BaseTransport implements Transport {
     if (this.isClosed) return false
     if (this.pendingInbound >= this.options.maxPendingInbound) {
       this.inboundRefused++
-      log('refusing inbound connection: %d handshakes in progress (maxPendingInbound)', this.pendingInbound)
+      this.log('refusing inbound connection: %d handshakes in progress (maxPendingInbound)', this.pendingInbound)
       return false
     }
     if (this.live.size + this.pendingInbound >= this.options.maxConnections) {
       this.inboundRefused++
-      log('refusing inbound connection: %d connections (maxConnections)', this.live.size)
+      this.log('refusing inbound connection: %d connections (maxConnections)', this.live.size)
       return false
     }
     this.pendingInbound++
@@ -211,7 +229,7 @@ export abstract class BaseTransport implements Transport {
     }
     const dial = this.dials.get(remoteId)
     if (dial !== undefined) {
-      log('%s parked until our dial to the same peer settles', conn.label)
+      this.log('%s parked until our dial to the same peer settles', conn.label)
       const previous = dial.parked
       dial.parked = conn
       if (previous !== undefined) previous.replaceWith(conn)
@@ -232,7 +250,7 @@ export abstract class BaseTransport implements Transport {
         try {
           channel = await this.connect(peerId, addr, this.shutdown.signal, connectTimeoutMs)
         } catch (err) {
-          log('dial %s at %s failed: %s', shortId(peerId), addr, describeError(err))
+          this.log('dial %s at %s failed: %s', shortId(peerId), addr, describeError(err))
           if (err instanceof TransportError && HANDSHAKE_FAULTS.has(err.code)) this.countPeerError(err.code)
           errors.push(err)
           continue
@@ -247,7 +265,7 @@ export abstract class BaseTransport implements Transport {
         if (parked?.isOpen === true) {
           const winner = this.resolveDuplicate(parked, conn)
           const loser = winner === conn ? parked : conn
-          log('simultaneous dial with %s: keeping %s', shortId(peerId), winner.label)
+          this.log('simultaneous dial with %s: keeping %s', shortId(peerId), winner.label)
           loser.replaceWith(winner)
           return this.install(winner)
         }
@@ -270,7 +288,7 @@ export abstract class BaseTransport implements Transport {
     const existing = this.live.get(conn.remoteId)
     if (existing !== undefined && existing !== conn && existing.isOpen) {
       const winner = this.sameKeyElsewhere(existing, conn) ? existing : this.resolveDuplicate(existing, conn)
-      log('duplicate connection to %s: keeping %s', shortId(conn.remoteId), winner.label)
+      this.log('duplicate connection to %s: keeping %s', shortId(conn.remoteId), winner.label)
       if (winner === existing) {
         conn.replaceWith(existing)
         return existing
@@ -280,7 +298,7 @@ export abstract class BaseTransport implements Transport {
     } else {
       this.live.set(conn.remoteId, conn)
     }
-    log('%s established', conn.label)
+    this.log('%s established', conn.label)
     this.announce(conn)
     return conn
   }
@@ -293,7 +311,7 @@ export abstract class BaseTransport implements Transport {
    */
   private sameKeyElsewhere(existing: FramedConnection, newer: FramedConnection): boolean {
     if (existing.direction !== newer.direction) return false
-    const now = performance.now()
+    const now = this.clock.now()
     const id = newer.remoteId
     const until = this.duplicated.get(id)
     if (until !== undefined && until > now) return true
@@ -309,13 +327,13 @@ export abstract class BaseTransport implements Transport {
     this.duplicateIdentity++
     this.duplicated.set(id, now + DUPLICATE_WINDOW_MS)
     if (this.duplicated.size > MAX_TRACKED_IDS) this.duplicated.delete(this.duplicated.keys().next().value as NodeId)
-    log.error('node id %s is connecting from two places at once (%s and %s): two processes share one key; keeping %s', shortId(id), existing.remoteAddr, newer.remoteAddr, existing.label)
+    this.log.error('node id %s is connecting from two places at once (%s and %s): two processes share one key; keeping %s', shortId(id), existing.remoteAddr, newer.remoteAddr, existing.label)
     return true
   }
 
   private rememberSilent(peerId: NodeId, rttMs: number): void {
     this.silentPeers.delete(peerId)
-    this.silentPeers.set(peerId, { atMs: performance.now(), rttMs })
+    this.silentPeers.set(peerId, { atMs: this.clock.now(), rttMs })
     if (this.silentPeers.size > MAX_SILENT_PEERS) this.silentPeers.delete(this.silentPeers.keys().next().value as NodeId)
   }
 
@@ -324,7 +342,7 @@ export abstract class BaseTransport implements Transport {
     const silent = this.silentPeers.get(peerId)
     const configured = this.options.connectTimeoutMs
     if (silent === undefined) return configured
-    if (performance.now() - silent.atMs > SILENT_PEER_MEMORY_MS) {
+    if (this.clock.now() - silent.atMs > SILENT_PEER_MEMORY_MS) {
       this.silentPeers.delete(peerId)
       return configured
     }
@@ -340,15 +358,25 @@ export abstract class BaseTransport implements Transport {
   }
 
   private createConnection(channel: ByteChannel, remoteId: NodeId, direction: ConnectionDirection): FramedConnection {
-    const conn = new FramedConnection({ channel, remoteId, direction, serial: ++this.serial, options: this.options, counters: this.connCounters })
+    const conn = new FramedConnection({
+      channel,
+      remoteId,
+      direction,
+      serial: ++this.serial,
+      options: this.options,
+      counters: this.connCounters,
+      clock: this.clock,
+      log: this.connectionLog,
+      limitLog: this.limitLog,
+    })
     conn.onClosedInternal((info) => {
       if (this.live.get(remoteId) === conn) this.live.delete(remoteId)
       if (info.reason === 'timeout' && info.error?.code === 'ERR_IDLE_TIMEOUT') this.rememberSilent(remoteId, conn.rttMs ?? 0)
       if (isPeerFault(info)) {
         this.countPeerError(info.error?.code ?? info.reason)
-        log('%s closed (%s): %s', conn.label, info.reason, describeError(info.error))
+        this.log('%s closed (%s): %s', conn.label, info.reason, describeError(info.error))
       } else {
-        log('%s closed (%s)', conn.label, info.reason)
+        this.log('%s closed (%s)', conn.label, info.reason)
       }
     })
     return conn
@@ -363,13 +391,13 @@ export abstract class BaseTransport implements Transport {
     try {
       listener(conn)
     } catch (err) {
-      log.error('connection listener threw: %s', describeError(err))
+      this.log.error('connection listener threw: %s', describeError(err))
     }
   }
 
   private async shutdownNow(): Promise<void> {
     this.shutdown.abort(new TransportError('ERR_TRANSPORT_CLOSED', 'transport is closed'))
-    await this.stopListening().catch((err: unknown) => log.error('stop listening: %s', describeError(err)))
+    await this.stopListening().catch((err: unknown) => this.log.error('stop listening: %s', describeError(err)))
     const conns = [...this.live.values()]
     for (const dial of this.dials.values()) if (dial.parked !== undefined) conns.push(dial.parked)
     await Promise.all(conns.map((c) => c.close()))

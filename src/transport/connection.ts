@@ -27,7 +27,9 @@
  * - Close: graceful close sends the queue, a goodbye frame, then EOF, and waits up to
  *   `closeTimeoutMs` for the peer's EOF. EOF without goodbye is reported as `error`.
  */
+import type { Logger } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
+import { repeatTimer, systemClock, unrefTimer, type Clock } from '../clock.js'
 import { shortId, type NodeId } from '../ids.js'
 import type { ByteChannel } from './channel.js'
 import { TransportError, describeError } from './errors.js'
@@ -46,8 +48,6 @@ import type { ConnectionOptions } from './options.js'
 import { InboundRateLimiter } from './rate-limit.js'
 import type { CloseInfo, CloseReason, Connection, ConnectionDirection, ConnectionHandler } from './types.js'
 
-const log = logger('hearsay:transport:connection')
-const limitLog = logger('hearsay:transport:limits')
 
 /** Counters a transport shares with its connections. */
 export interface ConnectionCounters {
@@ -86,6 +86,12 @@ export interface FramedConnectionInit {
   readonly options: ConnectionOptions
   /** Where to count rate-limited frames (the transport's counters). */
   readonly counters?: ConnectionCounters
+  /** Time for liveness, stall and close checks. @default systemClock */
+  readonly clock?: Clock
+  /** Connection events (the transport's `transport:connection` scope). @default logger('hearsay:transport:connection') */
+  readonly log?: Logger
+  /** Rate-limit events (the transport's `transport:limits` scope). @default logger('hearsay:transport:limits') */
+  readonly limitLog?: Logger
 }
 
 type State = 'open' | 'closing' | 'closed'
@@ -96,8 +102,11 @@ export class FramedConnection implements Connection {
   readonly direction: ConnectionDirection
   readonly remoteAddr: string
   readonly closed: Promise<CloseInfo>
-  /** performance.now() when the connection was established. */
-  readonly establishedAtMs = performance.now()
+  /** Clock time when the connection was established. */
+  readonly establishedAtMs: number
+  private readonly clock: Clock
+  private readonly log: Logger
+  private readonly limitLog: Logger
 
   private readonly channel: ByteChannel
   private readonly options: ConnectionOptions
@@ -123,9 +132,9 @@ export class FramedConnection implements Connection {
 
   /** Bytes this connection counts in `counters.bufferedFrameBytes`. */
   private bufferedHeld = 0
-  /** performance.now() when the unfinished inbound frame began. */
+  /** Clock time when the unfinished inbound frame began. */
   private frameStartMs: number | undefined
-  /** performance.now() since when queued frames could not be written (channel blocked or queue full). */
+  /** Clock time since when queued frames could not be written (channel blocked or queue full). */
   private stalledSinceMs: number | undefined
 
   private goodbyeReceived = false
@@ -136,22 +145,29 @@ export class FramedConnection implements Connection {
   readonly handshakeRttMs: number | undefined
   /** Smoothed round trip from echo replies, ms; undefined before the first one. */
   private srttMs: number | undefined
-  /** performance.now() of the echo awaiting its reply. */
+  /** Clock time of the echo awaiting its reply. */
   private echoSentMs: number | undefined
   private lastEchoMs = 0
   private readonly checkPeriodMs: number
-  private lastCheckMs = performance.now()
-  /** performance.now() when this process last came back from a stall. */
+  private lastCheckMs: number
+  /** Clock time when this process last came back from a stall. */
   private resumedMs = 0
   /** Time this process spent stalled since the last bytes arrived (not counted as the peer's silence). */
   private stalledMs = 0
-  private lastRxMs = performance.now()
-  private lastTxMs = performance.now()
-  private livenessTimer: NodeJS.Timeout | undefined
-  private closeTimer: NodeJS.Timeout | undefined
+  private lastRxMs: number
+  private lastTxMs: number
+  private stopLiveness: (() => void) | undefined
+  private closeTimer: unknown
   private readonly closeListeners: ((info: CloseInfo) => void)[] = []
 
   constructor(init: FramedConnectionInit) {
+    this.clock = init.clock ?? systemClock
+    this.log = init.log ?? logger('hearsay:transport:connection')
+    this.limitLog = init.limitLog ?? logger('hearsay:transport:limits')
+    this.establishedAtMs = this.clock.now()
+    this.lastCheckMs = this.establishedAtMs
+    this.lastRxMs = this.establishedAtMs
+    this.lastTxMs = this.establishedAtMs
     this.channel = init.channel
     this.remoteId = init.remoteId
     this.direction = init.direction
@@ -173,8 +189,7 @@ export class FramedConnection implements Connection {
     const periods = [keepaliveIntervalMs, Math.ceil(idleTimeoutMs / 4), Math.ceil(silentMs / 4), Math.ceil(frameTimeoutMs / 4), Math.ceil(sendStallTimeoutMs / 4)].filter((ms) => ms > 0)
     this.checkPeriodMs = periods.length > 0 ? Math.min(...periods) : 0
     if (this.checkPeriodMs > 0) {
-      this.livenessTimer = setInterval(() => this.checkLiveness(), this.checkPeriodMs)
-      this.livenessTimer.unref()
+      this.stopLiveness = repeatTimer(this.clock, () => this.checkLiveness(), this.checkPeriodMs, true)
     }
     // The hello: our first frame is a ping, so the peer knows we keep the link alive.
     if (keepaliveIntervalMs > 0) this.enqueue(PING_FRAME)
@@ -194,7 +209,7 @@ export class FramedConnection implements Connection {
     return this.queued
   }
 
-  /** performance.now() of the last bytes received. */
+  /** Clock time of the last bytes received. */
   get lastReceivedMs(): number {
     return this.lastRxMs
   }
@@ -232,8 +247,8 @@ export class FramedConnection implements Connection {
     const size = dataFrameBytes(frame.byteLength)
     if (this.queued + size > this.options.maxQueuedBytes) {
       this.full = true
-      this.stalledSinceMs ??= performance.now()
-      this.checkStall(performance.now())
+      this.stalledSinceMs ??= this.clock.now()
+      this.checkStall(this.clock.now())
       return false
     }
     const out = new Uint8Array(size)
@@ -309,7 +324,7 @@ export class FramedConnection implements Connection {
         this.fail('error', new TransportError('ERR_CONNECTION_RESET', `write failed: ${describeError(err)}`, { cause: err }))
         return
       }
-      this.lastTxMs = performance.now()
+      this.lastTxMs = this.clock.now()
       if (!ok) {
         this.channelBlocked = true
         this.stalledSinceMs ??= this.lastTxMs
@@ -402,7 +417,7 @@ export class FramedConnection implements Connection {
 
   private onData(chunk: Uint8Array): void {
     if (this.state === 'closed') return
-    this.lastRxMs = performance.now()
+    this.lastRxMs = this.clock.now()
     this.stalledMs = 0
     const heldBefore = this.decoder.bufferedBytes
     let frames
@@ -432,11 +447,11 @@ export class FramedConnection implements Connection {
   /** Runs one inbound frame through the rate limits; false if it is dropped. */
   private admit(frameBytes: number): boolean {
     const limiter = this.limiter as InboundRateLimiter
-    const now = performance.now()
+    const now = this.clock.now()
     const verdict = limiter.admit(frameBytes, now)
     if (verdict === 'accept') return true
     if (this.counters !== undefined) this.counters.rateLimitedFrames++
-    if (limiter.dropped === 1) limitLog('%s over the inbound rate limit: dropping frames', this.label)
+    if (limiter.dropped === 1) this.limitLog('%s over the inbound rate limit: dropping frames', this.label)
     if (verdict === 'disconnect') {
       const { inboundFramesPerSecond: fps, inboundBytesPerSecond: bps } = this.options
       this.fail(
@@ -498,7 +513,7 @@ export class FramedConnection implements Connection {
 
   private checkLiveness(): void {
     if (this.state === 'closed') return
-    const now = performance.now()
+    const now = this.clock.now()
     const { keepaliveIntervalMs } = this.options
     // A check that ran late: this process was stalled, and bytes may be waiting unread.
     const lateMs = now - this.lastCheckMs - this.checkPeriodMs
@@ -534,14 +549,14 @@ export class FramedConnection implements Connection {
     if (this.state !== 'open') return
     this.state = 'closing'
     this.closeInfo = { reason }
-    log('%s closing (%s)', this.label, reason)
+    this.log('%s closing (%s)', this.label, reason)
     this.afterFlush = () => {
       if (this.state === 'closed' || this.ended) return
       try {
         this.channel.write(GOODBYE_FRAME)
         this.channel.end()
       } catch (err) {
-        log('%s goodbye failed: %s', this.label, describeError(err))
+        this.log('%s goodbye failed: %s', this.label, describeError(err))
         this.channel.destroy()
       }
       this.ended = true
@@ -554,18 +569,18 @@ export class FramedConnection implements Connection {
 
   private armCloseTimer(): void {
     if (this.closeTimer !== undefined || this.state === 'closed') return
-    this.closeTimer = setTimeout(() => {
-      log('%s close timed out after %d ms, dropping socket', this.label, this.options.closeTimeoutMs)
+    this.closeTimer = this.clock.setTimer(() => {
+      this.log('%s close timed out after %d ms, dropping socket', this.label, this.options.closeTimeoutMs)
       this.channel.destroy()
       this.finish(this.closeInfo?.reason ?? 'local')
     }, this.options.closeTimeoutMs)
-    this.closeTimer.unref()
+    unrefTimer(this.closeTimer)
   }
 
   /** Abnormal close: log the reason, drop the channel at once. */
   private fail(reason: CloseReason, error: TransportError): void {
     if (this.state === 'closed') return
-    log('%s closed: %s (%s)', this.label, reason, describeError(error))
+    this.log('%s closed: %s (%s)', this.label, reason, describeError(error))
     this.finish(reason, error)
     this.channel.destroy(error)
   }
@@ -575,7 +590,7 @@ export class FramedConnection implements Connection {
     if (this.closeInfo !== undefined) {
       this.finish(this.closeInfo.reason)
     } else if (error !== undefined) {
-      log('%s closed: %s', this.label, describeError(error))
+      this.log('%s closed: %s', this.label, describeError(error))
       this.finish(error.code === 'ERR_MALFORMED_FRAME' || error.code === 'ERR_FRAME_TOO_LARGE' ? 'protocol' : 'error', error)
     } else if (this.goodbyeReceived) {
       this.finish('remote')
@@ -591,8 +606,8 @@ export class FramedConnection implements Connection {
     const previous = this.closeInfo
     const info: CloseInfo = previous !== undefined ? previous : error !== undefined ? { reason, error } : { reason }
     this.closeInfo = info
-    if (this.livenessTimer !== undefined) clearInterval(this.livenessTimer)
-    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer)
+    this.stopLiveness?.()
+    if (this.closeTimer !== undefined) this.clock.clearTimer(this.closeTimer)
     if (this.counters !== undefined) this.counters.bufferedFrameBytes -= this.bufferedHeld
     this.bufferedHeld = 0
     this.queue = []
@@ -611,7 +626,7 @@ export class FramedConnection implements Connection {
     try {
       fn()
     } catch (err) {
-      log.error('%s handler threw: %s', this.label, describeError(err))
+      this.log.error('%s handler threw: %s', this.label, describeError(err))
     }
   }
 }

@@ -10,7 +10,7 @@
  */
 import { asNodeId, isHexId, type NodeId } from '../ids.js'
 import { formatAddress, parseAddress } from './address.js'
-import { BaseTransport } from './base.js'
+import { BaseTransport, type TransportEnv } from './base.js'
 import type { ByteChannel, ByteChannelEvents } from './channel.js'
 import { TransportError } from './errors.js'
 import { resolveTransportOptions, type TransportOptions } from './options.js'
@@ -25,8 +25,8 @@ export class MemoryNetwork {
   private nextEphemeralPort = 49_152
 
   /** Creates a transport for node `localId` on this network. */
-  createTransport(localId: string, options: Partial<TransportOptions> = {}): MemoryTransport {
-    return new MemoryTransport(this, localId, options)
+  createTransport(localId: string, options: Partial<TransportOptions> = {}, env: TransportEnv = {}): MemoryTransport {
+    return new MemoryTransport(this, localId, options, env)
   }
 
   /** @internal */
@@ -65,9 +65,9 @@ export class MemoryTransport extends BaseTransport {
   private readonly network: MemoryNetwork
   private readonly bound: string[] = []
 
-  constructor(network: MemoryNetwork, localId: string, options: Partial<TransportOptions> = {}) {
+  constructor(network: MemoryNetwork, localId: string, options: Partial<TransportOptions> = {}, env: TransportEnv = {}) {
     if (!isHexId(localId)) throw new TransportError('ERR_INVALID_PEER_ID', `not a node id: "${localId}"`)
-    super(asNodeId(localId), resolveTransportOptions(options))
+    super(asNodeId(localId), resolveTransportOptions(options), env)
     this.network = network
   }
 

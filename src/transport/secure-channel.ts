@@ -12,8 +12,10 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 import { noise, type ICryptoInterface } from '@chainsafe/libp2p-noise'
 import { generateKeyPairFromSeed, publicKeyFromRaw } from '@libp2p/crypto/keys'
 import type { ConnectionEncrypter, MessageStream, SecuredConnection, StreamCloseEvent, StreamMessageEvent, Upgrader } from '@libp2p/interface'
+import type { Logger } from '@libp2p/interface'
 import { defaultLogger, logger } from '@libp2p/logger'
 import { peerIdFromPrivateKey, peerIdFromPublicKey } from '@libp2p/peer-id'
+import { systemClock, unrefTimer, type Clock } from '../clock.js'
 import { shortId, type NodeId } from '../ids.js'
 import { formatAddress } from './address.js'
 import type { ByteChannel, ByteChannelEvents } from './channel.js'
@@ -55,6 +57,10 @@ export interface SecureSocketInit {
   /** Required for outbound: the node id the peer must prove. */
   readonly expectedPeer?: string | undefined
   readonly handshakeTimeoutMs: number
+  /** Handshake failures. @default logger('hearsay:transport:noise') */
+  readonly log?: Logger | undefined
+  /** Time for the handshake timeout. @default systemClock */
+  readonly clock?: Clock | undefined
   /** Cancels the handshake (transport shutdown). */
   readonly signal: AbortSignal
 }
@@ -73,8 +79,9 @@ export async function secureSocket(init: SecureSocketInit): Promise<SecuredSocke
   // A timer cleared once the handshake settles: AbortSignal.timeout would stay armed for
   // the whole timeout and then build a DOMException (with a stack) for every connection.
   const timeout = new AbortController()
-  const timer = setTimeout(() => timeout.abort(new DOMException('handshake timed out', 'TimeoutError')), init.handshakeTimeoutMs)
-  timer.unref()
+  const clock = init.clock ?? systemClock
+  const timer = clock.setTimer(() => timeout.abort(new DOMException('handshake timed out', 'TimeoutError')), init.handshakeTimeoutMs)
+  unrefTimer(timer)
   const signal = AbortSignal.any([timeout.signal, init.signal])
   try {
     let secured: SecuredConnection
@@ -98,12 +105,12 @@ export async function secureSocket(init: SecureSocketInit): Promise<SecuredSocke
     return { channel: new NoiseChannel(secured.connection, stream, remoteAddr), remoteId }
   } catch (err) {
     const error = handshakeError(err, { timedOut: timeout.signal.aborted, cancelled: init.signal.aborted, remoteAddr, expectedPeer })
-    log('%s handshake (%s) failed: %s', remoteAddr, direction, describeError(error))
+    ;(init.log ?? log)('%s handshake (%s) failed: %s', remoteAddr, direction, describeError(error))
     stream.abort(error)
     socket.destroy()
     throw error
   } finally {
-    clearTimeout(timer)
+    clock.clearTimer(timer)
   }
 }
 

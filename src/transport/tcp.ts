@@ -3,21 +3,19 @@
  * FramedConnection, bookkept by BaseTransport. Listens and dials 'host:port'.
  */
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net'
-import { logger } from '@libp2p/logger'
 import type { NodeId } from '../ids.js'
 import { formatAddress, parseAddress } from './address.js'
-import { BaseTransport } from './base.js'
+import { BaseTransport, type TransportEnv } from './base.js'
 import type { ByteChannel } from './channel.js'
 import { TransportError, describeError } from './errors.js'
 import type { NodeIdentity } from './keys.js'
 import { resolveTransportOptions, type TransportOptions } from './options.js'
 import { createNoiseEncrypter, secureSocket, type NoiseEncrypter } from './secure-channel.js'
 import type { ByteCounts } from './types.js'
-
-const log = logger('hearsay:transport:tcp')
+import type { Logs } from '../log.js'
 
 /** Options of {@link TcpTransport.create}: the identity plus any {@link TransportOptions}. */
-export interface TcpTransportInit extends Partial<TransportOptions> {
+export interface TcpTransportInit extends Partial<TransportOptions>, TransportEnv {
   /** The node's identity: its key authenticates every connection. */
   readonly identity: NodeIdentity
 }
@@ -32,16 +30,21 @@ export class TcpTransport extends BaseTransport {
   private closedBytesWritten = 0
   private closedBytesRead = 0
 
-  private constructor(identity: NodeIdentity, options: TransportOptions, encrypter: NoiseEncrypter) {
-    super(identity.peerId, options)
+  private readonly tcpLog: ReturnType<Logs>
+  private readonly noiseLog: ReturnType<Logs>
+
+  private constructor(identity: NodeIdentity, options: TransportOptions, env: TransportEnv, encrypter: NoiseEncrypter) {
+    super(identity.peerId, options, env)
     this.encrypter = encrypter
+    this.tcpLog = this.logs('transport:tcp')
+    this.noiseLog = this.logs('transport:noise')
   }
 
   /** Creates a transport for `identity`; call `listen` to accept connections. */
   static async create(init: TcpTransportInit): Promise<TcpTransport> {
-    const { identity, ...options } = init
+    const { identity, clock, logs, ...options } = init
     const resolved = resolveTransportOptions(options)
-    return new TcpTransport(identity, resolved, await createNoiseEncrypter(identity))
+    return new TcpTransport(identity, resolved, { clock, logs }, await createNoiseEncrypter(identity))
   }
 
   /** Addresses bound by `listen`, with the actual port. */
@@ -84,7 +87,7 @@ export class TcpTransport extends BaseTransport {
         resolve()
       })
     })
-    server.on('error', (err) => log.error('listener %s: %s', addr, describeError(err)))
+    server.on('error', (err) => this.tcpLog.error('listener %s: %s', addr, describeError(err)))
     const address = server.address()
     if (address === null || typeof address === 'string') {
       server.close()
@@ -97,7 +100,7 @@ export class TcpTransport extends BaseTransport {
     }
     this.servers.push(server)
     this.bound.push(boundAddr)
-    log('listening on %s', boundAddr)
+    this.tcpLog('listening on %s', boundAddr)
     return boundAddr
   }
 
@@ -108,37 +111,41 @@ export class TcpTransport extends BaseTransport {
     }
     socket.on('error', () => {}) // reported through the stream; avoid unhandled 'error'
     this.track(socket)
-    const startedMs = performance.now()
+    const startedMs = this.clock.now()
     secureSocket({
       socket,
       encrypter: this.encrypter,
       direction: 'inbound',
       handshakeTimeoutMs: this.options.handshakeTimeoutMs,
+      clock: this.clock,
+      log: this.noiseLog,
       signal: this.shutdown.signal,
     })
       .then(({ channel, remoteId }) => {
-        channel.handshakeRttMs = performance.now() - startedMs
+        channel.handshakeRttMs = this.clock.now() - startedMs
         this.acceptInbound(channel, remoteId)
       })
       .catch((err: unknown) => {
         if (err instanceof TransportError && err.code !== 'ERR_TRANSPORT_CLOSED') this.countPeerError(err.code)
-        log('inbound handshake from %s failed: %s', formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0), describeError(err))
+        this.tcpLog('inbound handshake from %s failed: %s', formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0), describeError(err))
       })
       .finally(() => this.inboundSettled())
   }
 
   protected async connect(peerId: NodeId, addr: string, signal: AbortSignal, connectTimeoutMs: number): Promise<ByteChannel> {
     const socket = await this.openSocket(addr, signal, connectTimeoutMs)
-    const startedMs = performance.now()
+    const startedMs = this.clock.now()
     const { channel } = await secureSocket({
       socket,
       encrypter: this.encrypter,
       direction: 'outbound',
       expectedPeer: peerId,
       handshakeTimeoutMs: this.options.handshakeTimeoutMs,
+      clock: this.clock,
+      log: this.noiseLog,
       signal,
     })
-    channel.handshakeRttMs = performance.now() - startedMs
+    channel.handshakeRttMs = this.clock.now() - startedMs
     return channel
   }
 
@@ -153,9 +160,9 @@ export class TcpTransport extends BaseTransport {
       }
       const onError = (err: Error): void => fail(describeError(err), err)
       const onAbort = (): void => fail('transport closed', signal.reason)
-      const timer = setTimeout(() => fail(`no answer within ${connectTimeoutMs} ms`), connectTimeoutMs)
+      const timer = this.clock.setTimer(() => fail(`no answer within ${connectTimeoutMs} ms`), connectTimeoutMs)
       const cleanup = (): void => {
-        clearTimeout(timer)
+        this.clock.clearTimer(timer)
         socket.off('error', onError)
         signal.removeEventListener('abort', onAbort)
       }

@@ -1,26 +1,13 @@
 /**
- * Time for the node driver: a monotonic `now()` and one-shot timers. `systemClock`
- * uses performance.now() and setTimeout; `VirtualClock` is advanced by hand, so driver
- * tests run deterministically without waiting.
+ * The virtual clock for tests: `VirtualClock` is advanced by hand, so driver, transport
+ * and API tests run deterministically without waiting. The `Clock` interface and the
+ * system clock live in src/clock.ts.
  */
 import { EventHeap } from '../event-heap.js'
 
-/** Time as the node's protocol timers see it (the `clock` option of `createNode()`). */
-export interface Clock {
-  /** Monotonic time in ms. */
-  now(): number
-  /** Calls `callback` once after `delayMs`; returns a handle for `clearTimer`. */
-  setTimer(callback: () => void, delayMs: number): unknown
-  /** Cancels a timer (a stale or unknown handle is ignored). */
-  clearTimer(handle: unknown): void
-}
+import type { Clock } from '../../clock.js'
 
-/** The real clock: `performance.now()` and `setTimeout`. The default. */
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  setTimer: (callback, delayMs) => setTimeout(callback, delayMs),
-  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-}
+export { systemClock, type Clock } from '../../clock.js'
 
 interface VirtualTimer {
   timeMs: number
