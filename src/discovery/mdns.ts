@@ -31,6 +31,7 @@ import { isIP } from 'node:net'
 import type { Answer, Question } from 'dns-packet'
 import { logger as createLogger } from '@libp2p/logger'
 import makeMdns from 'multicast-dns'
+import { repeatTimer, systemClock, unrefTimer, type Clock } from '../clock.js'
 import { ConfigError } from '../errors.js'
 import type { NodeAddr } from '../ticket/node-addr.js'
 import { isTopicId } from '../ticket/topic.js'
@@ -134,8 +135,9 @@ class MdnsState {
   private readonly peers: PeerCache
   private closed = false
   private closing: Promise<void> | undefined
-  private queryTimer: ReturnType<typeof setInterval> | undefined
-  private announceTimer: ReturnType<typeof setTimeout> | undefined
+  private stopQueries: (() => void) | undefined
+  private announceTimer: unknown
+  private readonly clock: Clock
   private lastAnnounceAtMs = -Infinity
   private warnedTopics = false
   private readonly startWarnings: Error[] = []
@@ -148,6 +150,7 @@ class MdnsState {
     private readonly log: DiscoveryLogger,
     private readonly socket: MdnsSocket,
   ) {
+    this.clock = options.clock ?? systemClock
     this.peers = new PeerCache(config.maxPeers, config.repeatAfterMs)
     socket.on('warning', (err) => this.onWarning(err))
     socket.on('query', (packet, rinfo) => this.guard(() => this.onQuery(packet, rinfo)))
@@ -175,30 +178,29 @@ class MdnsState {
     this.log('started on %s:%d%s as %s', this.config.bind, this.config.port, this.options.interface === undefined ? '' : ` (interface ${this.options.interface})`, this.self.id)
     this.announce()
     this.query()
-    this.queryTimer = setInterval(() => this.query(), this.config.intervalMs)
-    this.queryTimer.unref?.()
+    this.stopQueries = repeatTimer(this.clock, () => this.query(), this.config.intervalMs, true)
   }
 
   /** Announces now, or when the one-second gap since the last announcement ends. */
   announceSoon(): void {
     if (this.closed || !this.started || this.announceTimer !== undefined) return
-    const waitMs = this.lastAnnounceAtMs + MDNS_DEFAULTS.minAnnounceGapMs - Date.now()
+    const waitMs = this.lastAnnounceAtMs + MDNS_DEFAULTS.minAnnounceGapMs - this.clock.now()
     if (waitMs <= 0) {
       this.announce()
       return
     }
-    this.announceTimer = setTimeout(() => {
+    this.announceTimer = this.clock.setTimer(() => {
       this.announceTimer = undefined
       this.announce()
     }, waitMs)
-    this.announceTimer.unref?.()
+    unrefTimer(this.announceTimer)
   }
 
   close(): Promise<void> {
     if (this.closing !== undefined) return this.closing
     this.closed = true
-    clearInterval(this.queryTimer)
-    clearTimeout(this.announceTimer)
+    this.stopQueries?.()
+    if (this.announceTimer !== undefined) this.clock.clearTimer(this.announceTimer)
     this.closing = new Promise<void>((resolve) => {
       try {
         this.socket.destroy(() => resolve())
@@ -212,7 +214,7 @@ class MdnsState {
 
   private announce(): void {
     if (this.closed) return
-    this.lastAnnounceAtMs = Date.now()
+    this.lastAnnounceAtMs = this.clock.now()
     const answers = buildAnnouncement(this.self, this.currentTopics(), this.config.serviceName)
     this.socket.respond({ answers }, (err) => {
       if (err) this.log.error('sending an mDNS announcement failed: %s', err.message)
@@ -263,7 +265,7 @@ class MdnsState {
       }
       const { peer, topics } = result.announcement
       if (peer.id === this.self.id) continue
-      if (!this.peers.observe(result.announcement, Date.now())) continue
+      if (!this.peers.observe(result.announcement, this.clock.now())) continue
       this.log('discovered %s at %s, topics %s (from %s)', peer.id, peer.addrs.join(' '), topics.join(' ') || '-', from)
       try {
         this.options.onPeer({ id: peer.id, addrs: [...peer.addrs] }, [...topics])

@@ -4,6 +4,7 @@
  * without bundled type declarations, so the shipped `.d.ts` of the public entry points
  * reference hearsay's own types only.
  */
+import type { Clock } from '../clock.js'
 import type { NodeAddr } from '../ticket/node-addr.js'
 
 /** Default DNS-SD service name: hearsay nodes only hear announcements with this name. */
@@ -85,6 +86,8 @@ export interface MdnsDiscoveryOptions extends MdnsOptions {
   readonly onPeer: (peer: NodeAddr, topics: string[]) => void
   /** @default logger('hearsay:mdns') */
   readonly logger?: DiscoveryLogger
+  /** Time for the query interval, announcement gaps and the peer cache. @default systemClock */
+  readonly clock?: Clock
   /** Called for each dropped packet or record (for metrics and tests); `from` is the sender when known. */
   readonly onDropped?: (reason: string, from: string | undefined) => void
 }

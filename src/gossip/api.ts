@@ -11,7 +11,7 @@
 import { asTopicId, hexOfBytes, ID_BYTES, parseHexId, shortId, type TopicId } from '../ids.js'
 import { randomBytes } from 'node:crypto'
 import { networkInterfaces } from 'node:os'
-import { logger } from '@libp2p/logger'
+import { nodeLogs, type Logs } from '../log.js'
 import { startMdnsDiscovery } from '../discovery/index.js'
 import type { MdnsDiscovery, MdnsOptions } from '../discovery/options.js'
 import { HearsayError } from '../errors.js'
@@ -219,9 +219,11 @@ export async function createNode(options: NodeOptions = {}): Promise<Node> {
   const config = resolveNodeConfig(options)
   const mdns = mdnsOptionsOf(options.mdns)
   const identity = await resolveIdentity(options)
+  const clock = options.clock ?? systemClock
+  const logs = nodeLogs(identity.peerId)
   let transport = options.transport
   if (transport === undefined) {
-    transport = await TcpTransport.create({ identity, ...config.transport })
+    transport = await TcpTransport.create({ identity, ...config.transport, clock, logs })
     try {
       await transport.listen(options.listen ?? DEFAULT_LISTEN_ADDRESS)
     } catch (err) {
@@ -233,7 +235,8 @@ export async function createNode(options: NodeOptions = {}): Promise<Node> {
   }
   const seed = options.rngSeed ?? randomBytes(6).readUIntBE(0, 6)
   const node = nodeInternals.create(identity, transport, config, {
-    clock: options.clock ?? systemClock,
+    clock,
+    logs,
     rng: new SeededRng(seed),
     dialGuard: options.dialGuard,
     replayGuard: options.replayGuard,
@@ -270,6 +273,8 @@ async function resolveIdentity(options: NodeOptions): Promise<NodeIdentity> {
 
 interface NodeSettings {
   clock: Clock
+  /** This node's log scopes (`hearsay:<scope>:<short id>`). */
+  logs: Logs
   rng: SeededRng
   dialGuard: Partial<DialGuardOptions> | undefined
   replayGuard: Partial<ReplayGuardOptions> | undefined
@@ -279,6 +284,8 @@ interface NodeSettings {
 /** What a Topic may ask of its Node (handed to the Topic at creation; not API). */
 interface TopicLink {
   readonly nodeId: string
+  /** The node's clock, for `joined()`'s timeout. */
+  readonly clock: Clock
   run(command: TopicCommand): void
   seal(payload: Uint8Array): { envelope: Uint8Array; id: string }
   addPeer(peer: NodeAddr): void
@@ -328,6 +335,8 @@ export class Node {
       create: (identity, transport, config, settings) => new Node(identity, transport, config, settings),
       startMdns: async (node, options) => {
         node.#discovery = await startMdnsDiscovery({
+          logger: node.#settings.logs('mdns'),
+          clock: node.#settings.clock,
           ...options,
           self: node.addr(),
           topics: () => [...node.#topics.keys()],
@@ -354,7 +363,7 @@ export class Node {
         if (handle !== undefined) topicInternals.dispatch(handle, event)
         if (event.type === 'neighborUp' || event.type === 'neighborDown') this.#discoveryJoins.get(topic)?.neighborsChanged()
       },
-      log: logger(`hearsay:node:${shortId(identity.peerId)}`),
+      log: settings.logs('node'),
       unusedLinkTimeoutMs: config.unusedLinkTimeoutMs,
       dialGuard: settings.dialGuard,
       replayGuard: settings.replayGuard,
@@ -446,6 +455,7 @@ export class Node {
   #linkFor(topicId: string): TopicLink {
     return {
       nodeId: this.id,
+      clock: this.#settings.clock,
       run: (command) => {
         this.#assertOpen()
         this.#driver.command(topicId, command)
@@ -589,10 +599,11 @@ export class Topic {
     if (this.neighbors().length > 0) return Promise.resolve()
     if (this.#left) return Promise.reject(new HearsayError('ERR_TOPIC_LEFT', 'the topic was left'))
     const timeoutMs = options.timeoutMs ?? DEFAULT_JOINED_TIMEOUT_MS
+    const clock = this.#link.clock
     return new Promise<void>((resolve, reject) => {
       const signal = options.signal
       const finish = (error?: HearsayError) => {
-        clearTimeout(timer)
+        clock.clearTimer(timer)
         signal?.removeEventListener('abort', onAbort)
         this.#joinWaiters.delete(onUp)
         if (error === undefined) resolve()
@@ -600,7 +611,7 @@ export class Topic {
       }
       const onUp = () => finish(this.#left ? new HearsayError('ERR_TOPIC_LEFT', 'the topic was left') : undefined)
       const onAbort = () => finish(new HearsayError('ERR_ABORTED', 'joined() was aborted'))
-      const timer = setTimeout(
+      const timer = clock.setTimer(
         () =>
           finish(
             new HearsayError(
