@@ -23,6 +23,7 @@ import { TransportError, describeError } from './errors.js'
 import { nodeIdFromBytes, nodeIdToBytes, type NodeIdentity } from './keys.js'
 import { connectionLog } from './log-scope.js'
 import { fastNoiseCrypto } from './noise-crypto.js'
+import { noiseInternalsOf, noiseShapeMessage, type NoiseInternals, type NoiseSession } from './noise-internals.js'
 import { SocketStream } from './socket-stream.js'
 
 const LOG_NAME = 'hearsay:transport:noise'
@@ -68,6 +69,8 @@ export interface SecureSocketInit {
 export interface SecuredSocket {
   readonly channel: ByteChannel
   readonly remoteId: NodeId
+  /** Why the Noise library's internals could not be used on this connection (empty when they could): see noise-internals.ts. */
+  readonly libraryShapeProblems: readonly string[]
 }
 
 /** Runs the Noise XX handshake on a connected socket. Throws TransportError `ERR_HANDSHAKE_*`, `ERR_PEER_ID_MISMATCH`. */
@@ -102,7 +105,8 @@ export async function secureSocket(init: SecureSocketInit): Promise<SecuredSocke
     }
     if (signal.aborted) throw signal.reason
     stream.markSecured()
-    return { channel: new NoiseChannel(secured.connection, stream, remoteAddr), remoteId }
+    const channel = new NoiseChannel(secured.connection, stream, remoteAddr)
+    return { channel, remoteId, libraryShapeProblems: channel.libraryShapeProblems }
   } catch (err) {
     const error = handshakeError(err, { timedOut: timeout.signal.aborted, cancelled: init.signal.aborted, remoteAddr, expectedPeer })
     ;(init.log ?? log)('%s handshake (%s) failed: %s', remoteAddr, direction, describeError(error))
@@ -133,28 +137,7 @@ function handshakeError(
 const NOISE_MAX_PLAINTEXT = 65_535 - 16
 const NOISE_TAG_BYTES = 16
 
-/**
- * The transport-phase cipher pair @chainsafe/libp2p-noise keeps on its encrypted stream
- * (`handshake`, with the nonces inside). Used directly, it saves the library's stream
- * layers on every message: an EventTarget dispatch and a Uint8ArrayList per layer and
- * direction, and a thrown RangeError per socket read in its length-prefix decoder.
- */
-interface NoiseSession {
-  encrypt(plaintext: Uint8Array): Uint8Array | Uint8ArrayList
-  decrypt(ciphertext: Uint8Array, dst?: Uint8Array): Uint8Array | Uint8ArrayList
-}
-
-function noiseSessionOf(secured: MessageStream): NoiseSession | undefined {
-  const handshake = (secured as unknown as { handshake?: Partial<NoiseSession> }).handshake
-  if (typeof handshake?.encrypt !== 'function' || typeof handshake.decrypt !== 'function') return undefined
-  return handshake as NoiseSession
-}
-
-/** What the library's stream layers hold that was received but not delivered yet. */
-interface LibraryReadState {
-  readBuffer?: Uint8ArrayList
-  decoder?: { buffer?: Uint8ArrayList }
-}
+let warnedShape = false
 
 function flat(data: Uint8Array | Uint8ArrayList): Uint8Array {
   return data instanceof Uint8Array ? data : data.subarray()
@@ -172,6 +155,9 @@ class NoiseChannel implements ByteChannel {
   private readonly secured: MessageStream
   private readonly stream: SocketStream
   private readonly session: NoiseSession | undefined
+  private readonly internals: NoiseInternals | undefined
+  /** Why the library's internals cannot be used (empty when they are): see noise-internals.ts. */
+  readonly libraryShapeProblems: readonly string[]
   private localError: TransportError | undefined
   private started = false
   private events: ByteChannelEvents | undefined
@@ -185,7 +171,14 @@ class NoiseChannel implements ByteChannel {
     this.secured = secured
     this.stream = stream
     this.remoteAddr = remoteAddr
-    this.session = noiseSessionOf(secured)
+    const check = noiseInternalsOf(secured)
+    this.internals = check.ok ? check.internals : undefined
+    this.session = this.internals?.session
+    this.libraryShapeProblems = check.ok ? [] : check.problems
+    if (!check.ok && !warnedShape) {
+      warnedShape = true
+      log.error('%s', noiseShapeMessage(check.problems))
+    }
   }
 
   start(events: ByteChannelEvents): void {
@@ -193,8 +186,8 @@ class NoiseChannel implements ByteChannel {
     this.started = true
     this.events = events
     const secured = this.secured
-    if (this.session !== undefined) {
-      this.takeOverReads(events)
+    if (this.internals !== undefined) {
+      this.takeOverReads(events, this.internals)
     } else {
       secured.addEventListener('message', (evt: StreamMessageEvent) => {
         const data = evt.data
@@ -224,19 +217,9 @@ class NoiseChannel implements ByteChannel {
    * an incomplete Noise message in the library's decoder, then raw bytes not yet
    * passed up from the socket stream.
    */
-  private takeOverReads(events: ByteChannelEvents): void {
-    const library = this.secured as unknown as LibraryReadState
-    const plaintext: Uint8Array[] = []
-    if (library.readBuffer !== undefined && library.readBuffer.byteLength > 0) {
-      for (const buf of library.readBuffer) plaintext.push(buf)
-      library.readBuffer.consume(library.readBuffer.byteLength)
-    }
-    const cipher: Uint8Array[] = []
-    const partial = library.decoder?.buffer
-    if (partial !== undefined && partial.byteLength > 0) {
-      for (const buf of partial) cipher.push(buf)
-      partial.consume(partial.byteLength)
-    }
+  private takeOverReads(events: ByteChannelEvents, internals: NoiseInternals): void {
+    const { plaintext, ciphertext } = internals.takeBuffered()
+    const cipher = [...ciphertext]
     cipher.push(...this.stream.divert((chunk) => this.onSocketData(chunk)))
     for (const buf of plaintext) events.onData(buf)
     for (const buf of cipher) this.onSocketData(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength))
