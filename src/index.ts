@@ -59,6 +59,8 @@ export {
   isTopicId,
   TicketError,
   MAX_TICKET_PEERS,
+  MAX_ADDRS_PER_PEER,
+  validateNodeAddr,
   type Ticket,
   type TicketErrorCode,
 } from './ticket/index.js'

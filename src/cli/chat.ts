@@ -25,8 +25,7 @@
 import { shortId } from '../index.js'
 import type { NodeAddr } from '../index.js'
 import { createNode, encodeTicket, type GossipEvent, type Node, type Topic } from '../index.js'
-import { MAX_TICKET_PEERS } from '../ticket/index.js'
-import { MAX_ADDRS_PER_PEER, validateNodeAddr } from '../ticket/node-addr.js'
+import { MAX_ADDRS_PER_PEER, MAX_TICKET_PEERS, validateNodeAddr } from '../index.js'
 import {
   cleanName,
   cleanText,

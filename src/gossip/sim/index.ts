@@ -6,9 +6,8 @@
  */
 export { Simulation, SimulationError, SIM_TOPIC, type SimulationOptions, type SimNode, type CpuModel } from './simulation.js'
 export { runOverload, overloadReplay, DEFAULT_OVERLOAD_CPU, type OverloadOptions, type OverloadResult } from './overload.js'
+export { BroadcastLog, BroadcastRecord, type LiveNode } from './broadcast-log.js'
 export {
-  BroadcastLog,
-  BroadcastRecord,
   summarize,
   overlaySummary,
   floodLdh,

@@ -31,7 +31,7 @@ import { SeededRng } from '../proto/rng.js'
 import { ProtocolState } from '../proto/state.js'
 import type { BroadcastScope, MessageId, PeerId, TopicId } from '../proto/types.js'
 import { EventHeap } from './heap.js'
-import { BroadcastLog } from './metrics.js'
+import { BroadcastLog } from './broadcast-log.js'
 import { approxWireBytes } from './wire-size.js'
 
 /** The topic every simulated node joins unless told otherwise. */
