@@ -13,11 +13,20 @@ import * as ed from '@noble/ed25519'
 declare const idBrand: unique symbol
 
 /** A node id: the node's 32-byte Ed25519 public key as 64 lower-case hex chars. */
-export type NodeId = string & { readonly [idBrand]: 'NodeId' }
+export type NodeId = string & {
+  /** Compile-time brand only: no such property exists at run time. */
+  readonly [idBrand]: 'NodeId'
+}
 /** A topic id: 32 bytes as 64 lower-case hex chars. */
-export type TopicId = string & { readonly [idBrand]: 'TopicId' }
+export type TopicId = string & {
+  /** Compile-time brand only: no such property exists at run time. */
+  readonly [idBrand]: 'TopicId'
+}
 /** A message id: the SHA-256 of a signed envelope as 64 lower-case hex chars. */
-export type MessageId = string & { readonly [idBrand]: 'MessageId' }
+export type MessageId = string & {
+  /** Compile-time brand only: no such property exists at run time. */
+  readonly [idBrand]: 'MessageId'
+}
 
 /** Bytes in every id. */
 export const ID_BYTES = 32

@@ -45,8 +45,8 @@ export {
   type BroadcastOptions,
   type EventsOptions,
   type GossipEvent,
-} from './gossip/api.js'
-export type { DriverStats } from './gossip/driver/driver-stats.js'
+} from './gossip/node/api.js'
+export type { DriverStats } from './gossip/node/driver-stats.js'
 export type { MembershipStats, BroadcastSizes, TopicStats } from './gossip/proto/index.js'
 export type { TransportCounters } from './transport/types.js'
 export type { NodeAddr } from './ticket/node-addr.js'
@@ -74,13 +74,13 @@ export {
   type MdnsDiscoveryOptions,
   type MdnsOptions,
 } from './discovery/index.js'
-export { VirtualClock, systemClock, type Clock } from './gossip/driver/clock.js'
-export { LATE_AFTER_MS } from './gossip/driver/late.js'
+export { VirtualClock, systemClock, type Clock } from './gossip/node/virtual-clock.js'
+export { LATE_AFTER_MS } from './gossip/node/late.js'
 export type { Transport } from './transport/types.js'
 export type { TransportOptions } from './transport/options.js'
-export type { DialGuardOptions } from './gossip/driver/dial-guard.js'
-export type { ReplayGuardOptions } from './gossip/driver/replay-guard.js'
-export type { VerifyBudgetOptions } from './gossip/driver/verify-budget.js'
+export type { DialGuardOptions } from './gossip/node/dial-guard.js'
+export type { ReplayGuardOptions } from './gossip/node/replay-guard.js'
+export type { VerifyBudgetOptions } from './gossip/node/verify-budget.js'
 export { TransportError, KeyFileError, type TransportErrorCode, type KeyFileErrorCode } from './transport/errors.js'
 export type { ProtocolConfigInput } from './gossip/proto/config.js'
 export type { NeighborDownReason } from './gossip/proto/io.js'

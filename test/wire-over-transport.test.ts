@@ -1,6 +1,6 @@
 /** The wire codec over a real secure connection: batches encoded, framed, decoded. */
 import { afterEach, describe, expect, it } from 'vitest'
-import { decodeFrame, encodeFrames, type WireEntry } from '../src/gossip/wire.js'
+import { decodeFrame, encodeFrames, type WireEntry } from '../src/gossip/wire/codec.js'
 import { generateIdentity } from '../src/transport/keys.js'
 import { TcpTransport } from '../src/transport/tcp.js'
 import { Cleanup, Collector } from './transport/helpers.js'

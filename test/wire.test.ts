@@ -19,7 +19,7 @@ import {
   resolveWireLimits,
   type WireEntry,
   type WireLimits,
-} from '../src/gossip/wire.js'
+} from '../src/gossip/wire/codec.js'
 
 const T = '11'.repeat(32)
 const M = '22'.repeat(32)

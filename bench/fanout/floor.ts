@@ -10,8 +10,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { createServer, connect, type Socket } from 'node:net'
 import { generateIdentity } from '../../src/transport/index.js'
-import { EnvelopeSigner, EnvelopeVerifier } from '../../src/gossip/driver/envelope.js'
-import { decodeFrame, encodeFrame } from '../../src/gossip/wire.js'
+import { EnvelopeSigner, EnvelopeVerifier } from '../../src/gossip/node/envelope.js'
+import { decodeFrame, encodeFrame } from '../../src/gossip/wire/codec.js'
 
 export interface FloorFigures {
   /** Microseconds per receiver for each unavoidable step. */

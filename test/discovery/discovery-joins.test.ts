@@ -1,11 +1,11 @@
 /**
- * Which mDNS-discovered peers a topic joins through (src/gossip/discovery-joins.ts),
+ * Which mDNS-discovered peers a topic joins through (src/gossip/node/discovery-joins.ts),
  * under a virtual clock: one JOIN at a time and only without neighbors, smaller ids
  * first, the next peer after a silent one, again once the last neighbor is gone.
  */
 import { describe, expect, it } from 'vitest'
-import { VirtualClock } from '../../src/gossip/driver/clock.js'
-import { DISCOVERY_JOIN_DEFAULTS, DiscoveryJoins } from '../../src/gossip/discovery-joins.js'
+import { VirtualClock } from '../../src/gossip/node/virtual-clock.js'
+import { DISCOVERY_JOIN_DEFAULTS, DiscoveryJoins } from '../../src/gossip/node/discovery-joins.js'
 import { SeededRng } from '../../src/gossip/proto/rng.js'
 
 const id = (n: number): string => n.toString(16).padStart(64, '0')

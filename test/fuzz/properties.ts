@@ -1,6 +1,6 @@
 /**
  * Fuzz properties for everything that parses bytes or text from strangers: the wire
- * decoder (src/gossip/wire.ts), the ticket parser (src/ticket) and the transport
+ * decoder (src/gossip/wire/codec.ts), the ticket parser (src/ticket) and the transport
  * framing (src/transport/framing.ts). Shared by the bounded run in `npm test`
  * (test/fuzz/fuzz.test.ts) and the long run `npm run fuzz` (bench/fuzz.ts).
  *
@@ -12,7 +12,7 @@
  *   complete frames before the cut and buffers the rest).
  */
 import fc from 'fast-check'
-import { WIRE_VERSION, WireError, decodeFrame, encodeFrame, type WireEntry } from '../../src/gossip/wire.js'
+import { WIRE_VERSION, WireError, decodeFrame, encodeFrame, type WireEntry } from '../../src/gossip/wire/codec.js'
 import { TicketError } from '../../src/ticket/errors.js'
 import { TICKET_PREFIX, encodeTicket, parseTicket, type Ticket } from '../../src/ticket/index.js'
 import { TransportError } from '../../src/transport/errors.js'

@@ -13,7 +13,7 @@ import { parseAddress } from '../../src/transport/address.js'
 import type { ByteChannel } from '../../src/transport/channel.js'
 import { FRAME_KIND_DATA, encodeDataFrames } from '../../src/transport/framing.js'
 import { createNoiseEncrypter, secureSocket } from '../../src/transport/secure-channel.js'
-import { encodeFrame } from '../../src/gossip/wire.js'
+import { encodeFrame } from '../../src/gossip/wire/codec.js'
 import { Inbox, TOPIC_A, closeAll, joinAll, startNodes, waitFor } from '../node/helpers.js'
 import { startSwarm, expectHonestDelivery } from './swarm.js'
 

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { Node, Topic } from '../../src/index.js'
 import { TcpTransport, generateIdentity } from '../../src/transport/index.js'
 import type { Connection } from '../../src/transport/types.js'
-import { encodeFrame, encodeFrames, type WireEntry } from '../../src/gossip/wire.js'
+import { encodeFrame, encodeFrames, type WireEntry } from '../../src/gossip/wire/codec.js'
 import { DEFAULT_BROADCAST_CONFIG, DEFAULT_MEMBERSHIP_CONFIG } from '../../src/gossip/proto/config.js'
 import { Inbox, TOPIC_A, closeAll, joinAll, startNodes, waitFor } from '../node/helpers.js'
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Node } from '../../src/index.js'
 import { TcpTransport, generateIdentity } from '../../src/transport/index.js'
-import { ENVELOPE_OVERHEAD_BYTES, EnvelopeSigner, envelopeId } from '../../src/gossip/driver/envelope.js'
-import { encodeFrame } from '../../src/gossip/wire.js'
+import { ENVELOPE_OVERHEAD_BYTES, EnvelopeSigner, envelopeId } from '../../src/gossip/node/envelope.js'
+import { encodeFrame } from '../../src/gossip/wire/codec.js'
 import type { GossipMessage } from '../../src/gossip/proto/messages.js'
 import { Inbox, TOPIC_A, TOPIC_B, closeAll, joinAll, startNodes, waitFor } from './helpers.js'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DialQueue } from '../../src/gossip/driver/dial-queue.js'
+import { DialQueue } from '../../src/gossip/node/dial-queue.js'
 
 /** A dial that ends when the test says so. */
 function controlledDials() {

@@ -11,7 +11,7 @@ import {
   MAX_CACHED_AUTHOR_KEYS,
   cachedAuthorKeyCount,
   envelopeId,
-} from '../../src/gossip/driver/envelope.js'
+} from '../../src/gossip/node/envelope.js'
 import { generateIdentity } from '../../src/transport/keys.js'
 
 const TOPIC = 'ab'.repeat(32)

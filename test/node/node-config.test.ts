@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../../src/errors.js'
-import { ENVELOPE_OVERHEAD_BYTES } from '../../src/gossip/driver/envelope.js'
-import { DEFAULT_MAX_MESSAGE_BYTES, resolveNodeConfig } from '../../src/gossip/node-config.js'
+import { ENVELOPE_OVERHEAD_BYTES } from '../../src/gossip/node/envelope.js'
+import { DEFAULT_MAX_MESSAGE_BYTES, resolveNodeConfig } from '../../src/gossip/node/config.js'
 import { resolveConfig } from '../../src/gossip/proto/config.js'
 import { resolveTransportOptions } from '../../src/transport/options.js'
 

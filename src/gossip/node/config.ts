@@ -9,11 +9,11 @@
  * One policy for `undefined` in every option object (node, protocol, transport, wire):
  * a field set to `undefined` is the same as a field left out, and takes its default.
  */
-import { ConfigError } from '../errors.js'
-import { resolveConfig, type ProtocolConfig, type ProtocolConfigInput } from './proto/config.js'
-import { DEFAULT_TRANSPORT_OPTIONS, resolveTransportOptions, type TransportOptions } from '../transport/options.js'
-import { ENVELOPE_OVERHEAD_BYTES } from './driver/envelope.js'
-import { maxIHaveFrameBytes, maxGossipFrameBytes, resolveWireLimits, type WireLimits } from './wire.js'
+import { ConfigError } from '../../errors.js'
+import { resolveConfig, type ProtocolConfig, type ProtocolConfigInput } from '../proto/config.js'
+import { DEFAULT_TRANSPORT_OPTIONS, resolveTransportOptions, type TransportOptions } from '../../transport/options.js'
+import { ENVELOPE_OVERHEAD_BYTES } from './envelope.js'
+import { maxIHaveFrameBytes, maxGossipFrameBytes, resolveWireLimits, type WireLimits } from '../wire/codec.js'
 
 /** Default largest broadcast payload in bytes (`NodeOptions.maxMessageBytes`). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 4_096

@@ -28,9 +28,9 @@
  *
  * Capacity: `maxCandidates` remembered peers per topic (oldest forgotten first).
  */
-import type { NodeAddr } from '../ticket/node-addr.js'
-import type { Clock } from './driver/clock.js'
-import type { Rng } from './proto/rng.js'
+import type { NodeAddr } from '../../ticket/node-addr.js'
+import type { Clock } from './virtual-clock.js'
+import type { Rng } from '../proto/rng.js'
 
 /** Defaults of {@link DiscoveryJoins}. */
 export const DISCOVERY_JOIN_DEFAULTS = {

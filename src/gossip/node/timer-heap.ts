@@ -4,8 +4,8 @@
  * stale ones), so the heap only grows by what the core schedules and shrinks as they fire.
  */
 import type { Timer } from '../proto/io.js'
-import { EventHeap } from '../event-heap.js'
-import type { Clock } from './clock.js'
+import { EventHeap } from './event-heap.js'
+import type { Clock } from './virtual-clock.js'
 
 interface Entry {
   timeMs: number

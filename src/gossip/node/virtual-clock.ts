@@ -3,7 +3,7 @@
  * and API tests run deterministically without waiting. The `Clock` interface and the
  * system clock live in src/clock.ts.
  */
-import { EventHeap } from '../event-heap.js'
+import { EventHeap } from './event-heap.js'
 
 import type { Clock } from '../../clock.js'
 

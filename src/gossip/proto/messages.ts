@@ -2,7 +2,7 @@
  * Every protocol message the core sends or receives, per topic.
  *
  * HyParView (membership) and Plumtree (broadcast) messages share one union so a topic
- * can route them; the wire codec (src/gossip/wire.ts) encodes exactly these shapes.
+ * can route them; the wire codec (src/gossip/wire/codec.ts) encodes exactly these shapes.
  *
  * Deviations from the papers, each for a known pitfall (see docs/protocol.md):
  * - NEIGHBOR carries a request id and is answered by an explicit NEIGHBOR_REPLY

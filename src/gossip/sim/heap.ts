@@ -1,2 +1,2 @@
 /** The simulator's event queue: the shared deadline-ordered heap. */
-export { EventHeap, type Scheduled } from '../event-heap.js'
+export { EventHeap, type Scheduled } from '../node/event-heap.js'

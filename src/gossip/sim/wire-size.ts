@@ -1,7 +1,7 @@
 /**
  * Approximate encoded size of a message, for the simulator's bytes-per-node figure.
  * Mirrors the wire layout (version + topic + type, 32-byte ids, varint-ish counters)
- * closely enough for comparisons; the real codec lives in src/gossip/wire.ts.
+ * closely enough for comparisons; the real codec lives in src/gossip/wire/codec.ts.
  */
 import type { PeerInfo } from '../proto/types.js'
 import type { TopicMessage } from '../proto/messages.js'

@@ -6,8 +6,8 @@
  * must be minimal (no redundant 0x80 continuation bytes), so every value has exactly
  * one encoding and encode(decode(bytes)) reproduces valid input byte for byte.
  */
-import { ID_BYTES, writeHexId } from '../ids.js'
-import { HearsayError } from '../errors.js'
+import { ID_BYTES, writeHexId } from '../../ids.js'
+import { HearsayError } from '../../errors.js'
 
 export type WireErrorCode =
   /** The input ended inside a field. */
@@ -32,7 +32,7 @@ export class WireError extends HearsayError {
   }
 }
 
-export { ID_BYTES } from '../ids.js'
+export { ID_BYTES } from '../../ids.js'
 
 const MAX_VARINT_BYTES = 8
 

@@ -28,11 +28,11 @@
  * before anything is allocated. Decoding untrusted bytes throws nothing but WireError;
  * encoding checks the same limits, so we never send what a peer would reject.
  */
-import { MAX_GRAFT_HAVE_IDS, type IHaveEntry, type NeighborPriority, type TopicMessage, type TopicMessageType } from './proto/messages.js'
-import type { BroadcastScope, MessageId, PeerInfo, TopicId } from './proto/types.js'
-import { ByteReader, ByteWriter, ID_BYTES, WireError, varintBytes } from './wire-bytes.js'
+import { MAX_GRAFT_HAVE_IDS, type IHaveEntry, type NeighborPriority, type TopicMessage, type TopicMessageType } from '../proto/messages.js'
+import type { BroadcastScope, MessageId, PeerInfo, TopicId } from '../proto/types.js'
+import { ByteReader, ByteWriter, ID_BYTES, WireError, varintBytes } from './bytes.js'
 
-export { WireError, type WireErrorCode } from './wire-bytes.js'
+export { WireError, type WireErrorCode } from './bytes.js'
 
 /** The version byte every frame starts with. */
 export const WIRE_VERSION = 3
