@@ -27,9 +27,9 @@
  * - Close: graceful close sends the queue, a goodbye frame, then EOF, and waits up to
  *   `closeTimeoutMs` for the peer's EOF. EOF without goodbye is reported as `error`.
  */
-import type { Logger } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import { repeatTimer, systemClock, unrefTimer, type Clock } from '../clock.js'
+import type { Logger } from '../log.js'
 import { shortId, type NodeId } from '../ids.js'
 import type { ByteChannel } from './channel.js'
 import { TransportError, describeError } from './errors.js'

@@ -16,7 +16,8 @@
  * (dial-guard.ts).
  */
 import { shortId } from '../../ids.js'
-import { logger, type Logger } from '@libp2p/logger'
+import { logger } from '@libp2p/logger'
+import type { Logger } from '../../log.js'
 import type { ProtocolConfig } from '../proto/config.js'
 import type { Action, InEvent, Timer, TopicCommand, TopicEvent } from '../proto/io.js'
 import type { GossipMessage } from '../proto/messages.js'
