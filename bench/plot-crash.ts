@@ -11,7 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import * as vega from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
-import type { CrashSweepResult } from '../src/gossip/sim/index.js'
+import type { CrashSweepResult } from './sim/index.js'
 
 const [input, output = 'docs/crash-sweep.svg'] = process.argv.slice(2)
 if (input === undefined) {

@@ -6,7 +6,7 @@
  *   npx tsx bench/sim-burst.ts --nodes 12 --senders 12 --interval-ms 83 --messages 240 \
  *     --min-latency-ms 30 --max-latency-ms 50
  *
- * Prints one JSON object (see src/gossip/sim/concurrent.ts for the fields). `--trees 0`
+ * Prints one JSON object (see bench/sim/concurrent.ts for the fields). `--trees 0`
  * runs the same with one shared tree for every sender; `--fixed-graft-wait` turns the
  * adaptive graft wait off; `--shared-tree-quiet-ms 0` lets first messages prune the
  * shared tree at once. `--compare-interval-ms 1000` also runs the same broadcasts that
@@ -16,7 +16,7 @@
  * last broadcast).
  */
 import { Command } from 'commander'
-import { runConcurrentSenders, type ConcurrentResult } from '../src/gossip/sim/concurrent.js'
+import { runConcurrentSenders, type ConcurrentResult } from './sim/concurrent.js'
 import { nonNegativeInt } from '../src/cli/int-args.js'
 
 const options = new Command('sim-burst')

@@ -1,5 +1,5 @@
 /**
- * Fault-mix fuzzing of the protocol in simulation (VOPR style; src/gossip/sim/fuzz.ts).
+ * Fault-mix fuzzing of the protocol in simulation (VOPR style; bench/sim/fuzz.ts).
  *
  *   npm run sim:fuzz -- --seeds 1000            seeds 1 … 1000
  *   npm run sim:fuzz -- --seeds 200 --first 5000
@@ -13,7 +13,7 @@
  */
 import { randomInt } from 'node:crypto'
 import { Command } from 'commander'
-import { runFaultMix, type FuzzResult } from '../src/gossip/sim/index.js'
+import { runFaultMix, type FuzzResult } from './sim/index.js'
 import { positiveInt } from '../src/cli/int-args.js'
 
 const options = new Command('sim:fuzz')

@@ -16,7 +16,7 @@
  * itself (fixed virtual durations and broadcast counts); the crash sweep also stops
  * starting new runs after --max-wall-s.
  */
-import { runScenarioCommand, simCommand, type SimOptions } from '../src/cli/sim-command.js'
+import { runScenarioCommand, simCommand, type SimOptions } from './sim/command.js'
 
 const options = simCommand('bench:sim').parse().opts<SimOptions>()
 process.exit(runScenarioCommand(options, 'json'))

@@ -13,12 +13,12 @@
  * joined at least 1 s earlier (a node whose JOIN is still in flight is not in the
  * overlay yet).
  */
-import type { MessageId } from '../proto/types.js'
+import type { MessageId } from '../../src/gossip/proto/types.js'
 import { steadyNetwork } from './crash.js'
-import { componentSizes, overlaySummary, type OverlaySummary } from './metrics.js'
-import { membershipRoundMs } from './rounds.js'
-import { PAYLOAD, check, type Check, type ScenarioOptions } from './scenarios.js'
-import { SIM_TOPIC, type Simulation } from './simulation.js'
+import { componentSizes, overlaySummary, type OverlaySummary } from '../../src/gossip/sim/metrics.js'
+import { membershipRoundMs } from '../../src/gossip/sim/rounds.js'
+import { PAYLOAD, check, type Check, replayCommand, type ScenarioOptions } from './scenarios.js'
+import { SIM_TOPIC, type Simulation } from '../../src/gossip/sim/simulation.js'
 
 /** Options of one S9 churn run. */
 export interface ChurnOptions extends ScenarioOptions {
@@ -67,7 +67,7 @@ export interface ChurnResult {
 }
 
 export function churnReplay(nodes: number, seed: number): string {
-  return `npm run bench:sim -- --scenario churn --nodes ${nodes} --seed ${seed}`
+  return replayCommand('churn', nodes, seed)
 }
 
 /** A member joined at least this long ago counts as settled. */

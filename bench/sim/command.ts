@@ -1,6 +1,6 @@
 /**
- * The `sim` command, shared by `hearsay sim` (human output, replay hints as `hearsay
- * sim ...`) and the repository's `npm run bench:sim` (JSON output): runs a simulation scenario of the protocol core under virtual time.
+ * The `bench:sim` command (bench/sim.ts): runs a simulation scenario of the protocol
+ * core under virtual time and prints its report as JSON (or as human lines).
  *
  * Scenarios: s1, s2, s3 (s1s3) as before; `crash` (S4) sweeps failure rates; the fault
  * scenarios tree-repair (S5), join-storm (S6), races (S7), ihave-flood (S8), churn
@@ -15,14 +15,14 @@ import {
   crashSweepTable,
   faultLine,
   faultReport,
-  membershipRoundMs,
   reportLine,
   runCrashSweep,
   scenarioReport,
   type FaultScenarioName,
   type ScenarioName,
-} from '../gossip/sim/index.js'
-import { nonNegativeInt, positiveInt } from './int-args.js'
+} from './index.js'
+import { membershipRoundMs } from '../../src/gossip/sim/index.js'
+import { nonNegativeInt, positiveInt } from '../../src/cli/int-args.js'
 
 export interface SimOptions {
   scenario: string
@@ -79,34 +79,18 @@ function peakRssMb(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024)
 }
 
-/**
- * The simulator names its replay commands as npm scripts of the hearsay repository
- * (`npm run bench:sim -- ...`); `hearsay sim` prints them as the `hearsay sim` command
- * that replays the run, which works wherever hearsay is installed.
- */
-export function cliReplay(text: string): string {
-  return text.replaceAll('npm run bench:sim -- ', 'hearsay sim ')
-}
-
 function emit(output: 'json' | 'text', json: unknown, line: string): void {
   if (output === 'json') {
     console.log(JSON.stringify(json))
     console.error(line)
   } else {
-    console.log(cliReplay(line))
+    console.log(line)
   }
 }
 
 /** Runs the scenario for every seed; returns the exit code (0 all checks pass, 1 a check failed, 2 usage). */
 export function runScenarioCommand(options: SimOptions, output: 'json' | 'text'): number {
-  if (output === 'json') return runScenarios(options, output)
-  try {
-    return runScenarios(options, output)
-  } catch (err) {
-    // A broken invariant names its replay command in the message.
-    if (err instanceof Error) err.message = cliReplay(err.message)
-    throw err
-  }
+  return runScenarios(options, output)
 }
 
 function runScenarios(options: SimOptions, output: 'json' | 'text'): number {
@@ -171,7 +155,7 @@ function runCrash(options: SimOptions, seeds: number[], output: 'json' | 'text')
   }
   emit(output, report, crashSweepTable(result))
   const failed = result.checks.filter((c) => !c.ok)
-  for (const c of failed) console.error(`FAILED ${c.name}: ${output === 'text' ? cliReplay(c.detail) : c.detail}`)
+  for (const c of failed) console.error(`FAILED ${c.name}: ${c.detail}`)
   return failed.length > 0 ? 1 : 0
 }
 

@@ -10,11 +10,11 @@
  * RMR, GRAFTs and PRUNEs per broadcast, and how many (sender, node) pairs are left
  * without an eager link in that sender's tree.
  */
-import type { ProtocolConfigInput } from '../proto/config.js'
-import type { MessageId } from '../proto/types.js'
-import { summarize } from './metrics.js'
+import type { ProtocolConfigInput } from '../../src/gossip/proto/config.js'
+import type { MessageId } from '../../src/gossip/proto/types.js'
+import { summarize } from '../../src/gossip/sim/metrics.js'
 import { bootstrapNetwork } from './scenarios.js'
-import { SIM_TOPIC, type Simulation } from './simulation.js'
+import { SIM_TOPIC, type Simulation } from '../../src/gossip/sim/simulation.js'
 
 /** Two percentiles of a latency distribution, in ms. */
 export interface Percentiles {

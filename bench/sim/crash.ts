@@ -12,12 +12,12 @@
  * survivor delivers twice, GRAFTs stay bounded and RMR falls back to the steady-state
  * level within 5 broadcasts.
  */
-import { resolveConfig } from '../proto/config.js'
+import { resolveConfig } from '../../src/gossip/proto/config.js'
 import { METHOD_FLOOR, noRepairFloor, pickDistinct, reachWithoutRepair } from './floor.js'
-import { overlaySummary, type OverlaySummary } from './metrics.js'
-import { membershipRoundMs } from './rounds.js'
-import { PAYLOAD, bootstrapNetwork, broadcastPhase, check, type Check, type ScenarioOptions } from './scenarios.js'
-import type { Simulation } from './simulation.js'
+import { overlaySummary, type OverlaySummary } from '../../src/gossip/sim/metrics.js'
+import { membershipRoundMs } from '../../src/gossip/sim/rounds.js'
+import { PAYLOAD, bootstrapNetwork, broadcastPhase, check, replayCommand, type Check, type ScenarioOptions } from './scenarios.js'
+import type { Simulation } from '../../src/gossip/sim/simulation.js'
 
 /** Options of one S4 mass-crash run. */
 export interface CrashOptions extends ScenarioOptions {
@@ -68,7 +68,7 @@ export interface CrashResult {
 }
 
 export function crashReplay(nodes: number, seed: number, failPercent: number): string {
-  return `npm run bench:sim -- --scenario crash --nodes ${nodes} --seed ${seed} --fail ${failPercent}`
+  return replayCommand('crash', nodes, seed, ` --fail ${failPercent}`)
 }
 
 /** The floor S4 must beat: the method's table where it has the rate, else computed. */

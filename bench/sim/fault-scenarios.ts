@@ -1,5 +1,5 @@
 /**
- * The fault scenarios S5–S10 by name, for `npm run bench:sim` and `hearsay sim`: one
+ * The fault scenarios S5–S11 by name, for `npm run bench:sim`: one
  * entry point that runs a scenario and one flat report (a JSON-safe object and a
  * human line). S4 is a sweep (crash-sweep.ts).
  */

@@ -6,8 +6,8 @@
  * Also the same measure on a real overlay (`reachWithoutRepair`): the share of the
  * survivors reachable over the live active views as they were when the crash happened.
  */
-import { SeededRng } from '../proto/rng.js'
-import { SIM_TOPIC, type SimNode } from './simulation.js'
+import { SeededRng } from '../../src/gossip/proto/rng.js'
+import { SIM_TOPIC, type SimNode } from '../../src/gossip/sim/simulation.js'
 
 /** The method's table (10,000 nodes, degree 5, median of 5), keyed by failure percent. */
 export const METHOD_FLOOR: Readonly<Record<number, number>> = Object.freeze({

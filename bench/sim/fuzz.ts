@@ -20,12 +20,12 @@
  *
  * A failing seed prints `npm run sim:fuzz -- --seed N`, which replays it exactly.
  */
-import { SeededRng } from '../proto/rng.js'
-import { componentSizes, overlaySummary, strandedNodes, type OverlaySummary } from './metrics.js'
-import { membershipRoundMs } from './rounds.js'
+import { SeededRng } from '../../src/gossip/proto/rng.js'
+import { componentSizes, overlaySummary, strandedNodes, type OverlaySummary } from '../../src/gossip/sim/metrics.js'
+import { membershipRoundMs } from '../../src/gossip/sim/rounds.js'
 import { steadyNetwork } from './crash.js'
 import { PAYLOAD, check, type Check } from './scenarios.js'
-import { SIM_TOPIC, type Simulation } from './simulation.js'
+import { SIM_TOPIC, type Simulation } from '../../src/gossip/sim/simulation.js'
 
 /** Which faults a seed injects, and how often. Rates are per second, across the swarm. */
 export interface FaultMix {

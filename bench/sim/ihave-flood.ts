@@ -9,12 +9,12 @@
  * and of every node (every 500 ms) must be at or below their documented caps, and every
  * real broadcast must reach every node.
  */
-import { resolveConfig } from '../proto/config.js'
-import type { IHaveEntry } from '../proto/messages.js'
-import { randomHex32, SeededRng } from '../proto/rng.js'
+import { resolveConfig } from '../../src/gossip/proto/config.js'
+import type { IHaveEntry } from '../../src/gossip/proto/messages.js'
+import { randomHex32, SeededRng } from '../../src/gossip/proto/rng.js'
 import { steadyNetwork } from './crash.js'
-import { PAYLOAD, check, type Check, type ScenarioOptions } from './scenarios.js'
-import { SIM_TOPIC, type Simulation } from './simulation.js'
+import { PAYLOAD, check, type Check, replayCommand, type ScenarioOptions } from './scenarios.js'
+import { SIM_TOPIC, type Simulation } from '../../src/gossip/sim/simulation.js'
 
 /** Options of one S8 IHAVE-flood run. */
 export interface IHaveFloodOptions extends ScenarioOptions {
@@ -79,7 +79,7 @@ export interface IHaveFloodResult {
 }
 
 export function ihaveFloodReplay(nodes: number, seed: number): string {
-  return `npm run bench:sim -- --scenario ihave-flood --nodes ${nodes} --seed ${seed}`
+  return replayCommand('ihave-flood', nodes, seed)
 }
 
 const STEP_MS = 10

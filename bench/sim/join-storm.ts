@@ -6,10 +6,10 @@
  * the end every node must be in one component (isolated nodes re-join by themselves)
  * with symmetric views, and a broadcast must reach every node.
  */
-import { componentSizes, overlaySummary, type OverlaySummary } from './metrics.js'
-import { membershipRoundMs } from './rounds.js'
-import { PAYLOAD, check, type Check, type ScenarioOptions } from './scenarios.js'
-import { Simulation, SIM_TOPIC } from './simulation.js'
+import { componentSizes, overlaySummary, type OverlaySummary } from '../../src/gossip/sim/metrics.js'
+import { membershipRoundMs } from '../../src/gossip/sim/rounds.js'
+import { PAYLOAD, check, type Check, replayCommand, type ScenarioOptions } from './scenarios.js'
+import { Simulation, SIM_TOPIC } from '../../src/gossip/sim/simulation.js'
 
 /** Options of one S6 join-storm run; `nodes` is the number of joiners. */
 export interface JoinStormOptions extends ScenarioOptions {
@@ -50,7 +50,7 @@ export interface JoinStormResult {
 }
 
 export function joinStormReplay(nodes: number, seed: number): string {
-  return `npm run bench:sim -- --scenario join-storm --nodes ${nodes} --seed ${seed}`
+  return replayCommand('join-storm', nodes, seed)
 }
 
 /** S6: `nodes` nodes join through one contact at random moments within one membership round; the overlay is watched for `rounds` more. */

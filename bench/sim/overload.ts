@@ -7,10 +7,10 @@
  * as one component with symmetric views, every broadcast must reach every node, and
  * once the storm is over the views must be quiet (no neighbor-flapping storm).
  */
-import type { ProtocolConfigInput } from '../proto/config.js'
-import { overlaySummary, type OverlaySummary } from './metrics.js'
-import { PAYLOAD, check, type Check, type ScenarioOptions } from './scenarios.js'
-import { Simulation, SIM_TOPIC, type CpuModel } from './simulation.js'
+import type { ProtocolConfigInput } from '../../src/gossip/proto/config.js'
+import { overlaySummary, type OverlaySummary } from '../../src/gossip/sim/metrics.js'
+import { PAYLOAD, check, type Check, replayCommand, type ScenarioOptions } from './scenarios.js'
+import { Simulation, SIM_TOPIC, type CpuModel } from '../../src/gossip/sim/simulation.js'
 
 /** Parameters of {@link runOverload}. */
 export interface OverloadOptions extends ScenarioOptions {
@@ -65,7 +65,7 @@ const BROADCASTS = 10
 
 /** The command that replays an S11 run. */
 export function overloadReplay(nodes: number, seed: number): string {
-  return `npm run bench:sim -- --scenario overload --nodes ${nodes} --seed ${seed}`
+  return replayCommand('overload', nodes, seed)
 }
 
 /** Runs S11; bounded by its fixed rounds and broadcast count. */

@@ -9,9 +9,9 @@
  * Nobody calls `join` after the heal: the nodes find each other by themselves.
  */
 import { steadyNetwork } from './crash.js'
-import { overlaySummary, type OverlaySummary } from './metrics.js'
-import { membershipRoundMs } from './rounds.js'
-import { PAYLOAD, check, type Check, type ScenarioOptions } from './scenarios.js'
+import { overlaySummary, type OverlaySummary } from '../../src/gossip/sim/metrics.js'
+import { membershipRoundMs } from '../../src/gossip/sim/rounds.js'
+import { PAYLOAD, check, type Check, replayCommand, type ScenarioOptions } from './scenarios.js'
 
 /** Options of one S10 partition-heal run. */
 export interface PartitionOptions extends ScenarioOptions {
@@ -65,7 +65,7 @@ export interface PartitionResult {
 }
 
 export function partitionReplay(nodes: number, seed: number): string {
-  return `npm run bench:sim -- --scenario partition --nodes ${nodes} --seed ${seed}`
+  return replayCommand('partition', nodes, seed)
 }
 
 /** S10: the nodes split into two random halves for `partitionMs`, then the partition heals. */

@@ -16,10 +16,10 @@
  * hold no crashed peer, form one component, and carry a broadcast to every node.
  */
 import { steadyNetwork } from './crash.js'
-import { overlaySummary, type OverlaySummary } from './metrics.js'
-import { membershipRoundMs } from './rounds.js'
-import { PAYLOAD, check, type Check, type ScenarioOptions } from './scenarios.js'
-import { SIM_TOPIC, type Simulation } from './simulation.js'
+import { overlaySummary, type OverlaySummary } from '../../src/gossip/sim/metrics.js'
+import { membershipRoundMs } from '../../src/gossip/sim/rounds.js'
+import { PAYLOAD, check, type Check, replayCommand, type ScenarioOptions } from './scenarios.js'
+import { SIM_TOPIC, type Simulation } from '../../src/gossip/sim/simulation.js'
 
 /** Options of one S7 stale-races run (`jitterMs` defaults to 300 here). */
 export interface RacesOptions extends ScenarioOptions {
@@ -73,7 +73,7 @@ export interface RacesResult {
 const QUIET_ROUNDS = 6
 
 export function racesReplay(nodes: number, seed: number): string {
-  return `npm run bench:sim -- --scenario races --nodes ${nodes} --seed ${seed}`
+  return replayCommand('races', nodes, seed)
 }
 
 function randomLive(sim: Simulation, except = -1): number | undefined {

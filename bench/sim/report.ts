@@ -1,6 +1,6 @@
 /**
- * Turns a scenario result into the flat report printed by `npm run bench:sim` and
- * `hearsay sim`, so both show the same figures under the same names.
+ * Turns a scenario result into the flat report printed by `npm run bench:sim`:
+ * every scenario shows the same figures under the same names.
  */
 import type { ScenarioResult } from './scenarios.js'
 

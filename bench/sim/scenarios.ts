@@ -4,10 +4,10 @@
  * Each returns its measurements plus a list of named checks (what the method's table says
  * must hold), so a test asserts `checks` and the benchmark prints everything.
  */
-import type { ProtocolConfigInput } from '../proto/config.js'
-import type { TopicMessage } from '../proto/messages.js'
-import { floodLdh, overlaySummary, summarize, type DeliverySummary, type OverlaySummary } from './metrics.js'
-import { Simulation } from './simulation.js'
+import type { ProtocolConfigInput } from '../../src/gossip/proto/config.js'
+import type { TopicMessage } from '../../src/gossip/proto/messages.js'
+import { floodLdh, overlaySummary, summarize, type DeliverySummary, type OverlaySummary } from '../../src/gossip/sim/metrics.js'
+import { Simulation } from '../../src/gossip/sim/simulation.js'
 
 /** Options every scenario takes. */
 export interface ScenarioOptions {
@@ -70,9 +70,12 @@ export interface ScenarioResult {
 }
 
 /** The `npm run bench:sim` command line that replays `scenario` with these nodes and seed. */
-export function replayCommand(scenario: string, nodes: number, seed: number): string {
-  return `npm run bench:sim -- --scenario ${scenario} --nodes ${nodes} --seed ${seed}`
+export function replayCommand(scenario: string, nodes: number, seed: number, extraArgs = ''): string {
+  return `${BENCH_SIM_COMMAND} --scenario ${scenario} --nodes ${nodes} --seed ${seed}${extraArgs}`
 }
+
+/** The command that runs a scenario: every replay hint starts with it. */
+export const BENCH_SIM_COMMAND = 'npm run bench:sim --'
 
 /** The 256-byte payload every scenario broadcasts. */
 export const PAYLOAD = new Uint8Array(256).fill(0x68)

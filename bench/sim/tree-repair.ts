@@ -10,9 +10,9 @@
  * RMR must fall back to the steady-state level (<= 0.05) within 5 broadcasts and stay
  * there.
  */
-import { resolveConfig } from '../proto/config.js'
+import { resolveConfig } from '../../src/gossip/proto/config.js'
 import { pickDistinct } from './floor.js'
-import { PAYLOAD, bootstrapNetwork, broadcastPhase, check, type Check, type ScenarioOptions } from './scenarios.js'
+import { PAYLOAD, bootstrapNetwork, broadcastPhase, check, replayCommand, type Check, type ScenarioOptions } from './scenarios.js'
 
 /** Options of one S5 tree-repair run. */
 export interface TreeRepairOptions extends ScenarioOptions {
@@ -63,7 +63,7 @@ export interface TreeRepairResult {
 }
 
 export function treeRepairReplay(nodes: number, seed: number, failPercent: number): string {
-  return `npm run bench:sim -- --scenario tree-repair --nodes ${nodes} --seed ${seed} --fail ${failPercent}`
+  return replayCommand('tree-repair', nodes, seed, ` --fail ${failPercent}`)
 }
 
 const STEADY_RMR = 0.05

@@ -4,7 +4,6 @@
  *   hearsay join <ticket>               join a chat from a ticket
  *   hearsay ticket                      print a fresh ticket of the running chat(s)
  *   hearsay id --key-file <path>        print (and create if missing) a persistent identity
- *   hearsay sim ...                     run a protocol simulation
  * Exit codes: 0 ok, 1 runtime failure, 2 usage error or bad ticket, 3 no peer of the
  * ticket answered in time (only with --exit-on-fail or when stdin is not a terminal).
  */
@@ -19,7 +18,6 @@ import { COMMANDS, DEFAULT_JOIN_TIMEOUT_MS, EXIT_JOIN_FAILED, runChat } from './
 import { colorsWanted } from './format.js'
 import { Output } from './output.js'
 import { PlainScreen, TtyScreen, type Screen } from './screen.js'
-import type { SimOptions } from './sim-command.js'
 import { defaultStateDir, runningNodes, type RunningNode } from './state-file.js'
 
 /** A usage error: exit code 2. */
@@ -216,19 +214,6 @@ program
     process.stdout.write(`${identity.peerId}\n`)
     if (created) process.stderr.write(`hearsay: created ${flags.keyFile}\n`)
   })
-
-// The simulator is loaded only for `hearsay sim`: importing it costs start-up time the
-// chat commands do not need.
-if (process.argv[2] === 'sim') {
-  const { runScenarioCommand, simCommand } = await import('./sim-command.js')
-  program.addCommand(
-    simCommand('sim').action(function (this: Command) {
-      process.exitCode = runScenarioCommand(this.opts<SimOptions>(), 'text')
-    }),
-  )
-} else {
-  program.command('sim').description('run a seeded simulation scenario of the protocol (`hearsay sim --help` for its options)')
-}
 
 // Usage errors exit 2 (runtime failures exit 1).
 program.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))

@@ -5,7 +5,7 @@
  */
 import { randomInt } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { faultMixFor, runFaultMix } from '../../src/gossip/sim/fuzz.js'
+import { faultMixFor, runFaultMix } from '../../bench/sim/fuzz.js'
 import { expectChecksPass } from './scenarios-helpers.js'
 
 const FIXED = Array.from({ length: 16 }, (_, i) => i + 1)

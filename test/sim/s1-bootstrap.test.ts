@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runBootstrap } from '../../src/gossip/sim/index.js'
+import { runBootstrap } from '../../bench/sim/index.js'
 import { expectChecksPass, NODES, SEEDS } from './scenarios-helpers.js'
 
 describe('S1 bootstrap: 1,000 nodes join through random earlier nodes', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runPartitionHeal } from '../../src/gossip/sim/partition.js'
+import { runPartitionHeal } from '../../bench/sim/partition.js'
 import { expectChecksPass, NODES } from './scenarios-helpers.js'
 
 describe('S10 partition into two halves for 60 s, then heal (1,000 nodes)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runOverload } from '../../src/gossip/sim/index.js'
+import { runOverload } from '../../bench/sim/index.js'
 import { expectChecksPass } from './scenarios-helpers.js'
 
 describe('S11 overload: nodes lagging past the NEIGHBOR timeout', () => {

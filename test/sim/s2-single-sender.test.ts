@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runSingleSender } from '../../src/gossip/sim/index.js'
+import { runSingleSender } from '../../bench/sim/index.js'
 import { expectChecksPass, NODES, SEEDS } from './scenarios-helpers.js'
 
 describe('S2 steady state: one sender, after warm-up', () => {

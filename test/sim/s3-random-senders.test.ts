@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runRandomSenders } from '../../src/gossip/sim/index.js'
+import { runRandomSenders } from '../../bench/sim/index.js'
 import { expectChecksPass, NODES, SEEDS } from './scenarios-helpers.js'
 
 describe('S3 random senders: 100 broadcasts', () => {

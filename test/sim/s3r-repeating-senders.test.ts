@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runConcurrentSenders, runRepeatingSenders } from '../../src/gossip/sim/index.js'
+import { runConcurrentSenders, runRepeatingSenders } from '../../bench/sim/index.js'
 import { expectChecksPass, NODES, SEEDS } from './scenarios-helpers.js'
 
 describe('S3r repeating senders: 20 senders, 100 broadcasts', () => {

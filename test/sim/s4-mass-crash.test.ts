@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runMassCrash } from '../../src/gossip/sim/crash.js'
+import { runMassCrash } from '../../bench/sim/crash.js'
 import { expectChecksPass, NODES } from './scenarios-helpers.js'
 
 const RATES = [30, 50, 70, 80, 95]

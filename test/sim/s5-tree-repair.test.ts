@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runTreeRepair } from '../../src/gossip/sim/tree-repair.js'
+import { runTreeRepair } from '../../bench/sim/tree-repair.js'
 import { expectChecksPass, NODES } from './scenarios-helpers.js'
 
 describe('S5 Plumtree after a mass crash (1,000 nodes, one sender)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runJoinStorm } from '../../src/gossip/sim/join-storm.js'
+import { runJoinStorm } from '../../bench/sim/join-storm.js'
 import { expectChecksPass, NODES, SEEDS } from './scenarios-helpers.js'
 
 describe('S6 join storm: 1,000 nodes join through one contact within one round', () => {

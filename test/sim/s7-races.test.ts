@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runStaleRaces } from '../../src/gossip/sim/races.js'
+import { runStaleRaces } from '../../bench/sim/races.js'
 import { expectChecksPass, NODES } from './scenarios-helpers.js'
 
 describe('S7 stale DISCONNECT / NEIGHBOR-reply races under reordering (1,000 nodes, 300 ms jitter)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runIHaveFlood } from '../../src/gossip/sim/ihave-flood.js'
+import { runIHaveFlood } from '../../bench/sim/ihave-flood.js'
 import { expectChecksPass, NODES } from './scenarios-helpers.js'
 
 describe('S8 IHAVE flood with random ids from one peer (1,000 nodes)', () => {

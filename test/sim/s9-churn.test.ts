@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runChurn } from '../../src/gossip/sim/churn.js'
+import { runChurn } from '../../bench/sim/churn.js'
 import { expectChecksPass, NODES } from './scenarios-helpers.js'
 
 describe('S9 churn: 1 % leave and 1 % join per round for 200 rounds (1,000 nodes)', () => {

@@ -1,6 +1,6 @@
 /** Shared assertions for the simulation scenario tests. */
 import { expect } from 'vitest'
-import type { Check } from '../../src/gossip/sim/index.js'
+import type { Check } from '../../bench/sim/index.js'
 
 /** What every scenario result carries. */
 export interface Checked {

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import {
-  Simulation,
-  SimulationError,
-  SIM_TOPIC,
-  bootstrapNetwork,
-  overlaySummary,
-  runRandomSenders,
-} from '../../src/gossip/sim/index.js'
+import { Simulation, SimulationError, SIM_TOPIC, overlaySummary } from '../../src/gossip/sim/index.js'
+import { bootstrapNetwork, runRandomSenders } from '../../bench/sim/index.js'
 
 const payload = new Uint8Array([104, 105])
 

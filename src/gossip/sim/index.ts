@@ -1,11 +1,12 @@
 /**
- * hearsay/sim: the deterministic simulator. Drives the real protocol core under virtual
- * time with seeded latency, loss, crashes and partitions, and measures reliability, RMR,
- * LDH and overlay shape.
+ * hearsay/sim: the deterministic simulation engine. Drives the real protocol core under
+ * virtual time with seeded latency, loss, crashes and partitions, and measures
+ * reliability, RMR, LDH and overlay shape. The scenario catalogue (S1-S11, the crash
+ * sweep, fuzzing) and its reports live in the repository's bench/sim/ and run with
+ * `npm run bench:sim`.
  * @module hearsay/sim
  */
 export { Simulation, SimulationError, SIM_TOPIC, type SimulationOptions, type SimNode, type CpuModel } from './simulation.js'
-export { runOverload, overloadReplay, DEFAULT_OVERLOAD_CPU, type OverloadOptions, type OverloadResult } from './overload.js'
 export { BroadcastLog, BroadcastRecord, type LiveNode } from './broadcast-log.js'
 export {
   summarize,
@@ -17,47 +18,4 @@ export {
   type DeliverySummary,
   type OverlaySummary,
 } from './metrics.js'
-export {
-  SCENARIOS,
-  bootstrapNetwork,
-  runBootstrap,
-  runSingleSender,
-  runRandomSenders,
-  runRepeatingSenders,
-  replayCommand,
-  type ScenarioName,
-  type ScenarioOptions,
-  type ScenarioResult,
-  type Check,
-} from './scenarios.js'
-export { scenarioReport, reportLine, type ScenarioReport } from './report.js'
-export { runConcurrentSenders, type ConcurrentOptions, type ConcurrentResult, type Percentiles } from './concurrent.js'
 export { membershipRoundMs } from './rounds.js'
-export { METHOD_FLOOR, noRepairFloor, randomRegularGraph, floodReach, reachWithoutRepair } from './floor.js'
-export { runMassCrash, crashNetwork, steadyNetwork, floorFor, type CrashOptions, type CrashResult } from './crash.js'
-export {
-  runCrashSweep,
-  crashSweepTable,
-  DEFAULT_CRASH_RATES,
-  type CrashSweepOptions,
-  type CrashSweepResult,
-  type CrashSweepRate,
-  type CrashSweepRun,
-} from './crash-sweep.js'
-export { runTreeRepair, type TreeRepairOptions, type TreeRepairResult, type TreeRepairBroadcast } from './tree-repair.js'
-export { runJoinStorm, type JoinStormOptions, type JoinStormResult } from './join-storm.js'
-export { runStaleRaces, type RacesOptions, type RacesResult } from './races.js'
-export { runIHaveFlood, type IHaveFloodOptions, type IHaveFloodResult, type FloodPeaks } from './ihave-flood.js'
-export { runChurn, type ChurnOptions, type ChurnResult } from './churn.js'
-export { runPartitionHeal, type PartitionOptions, type PartitionResult } from './partition.js'
-export {
-  FAULT_SCENARIOS,
-  FAULT_ALIASES,
-  faultReport,
-  faultLine,
-  type FaultScenarioName,
-  type FaultRunOptions,
-  type FaultResult,
-  type FaultReport,
-} from './fault-scenarios.js'
-export { runFaultMix, faultMixFor, fuzzReplay, type FaultMix, type FuzzOptions, type FuzzResult } from './fuzz.js'
