@@ -11,7 +11,7 @@ import type { Action, InEvent } from './io.js'
 import { SeqCounter } from './hyparview.js'
 import { Outbox } from './outbox.js'
 import type { Rng } from './rng.js'
-import { Topic } from './topic.js'
+import { TopicState } from './topic.js'
 import type { MembershipStats } from './hyparview.js'
 import type { BroadcastSizes } from './plumtree.js'
 import type { PeerId, PeerView, TopicId } from './types.js'
@@ -33,7 +33,7 @@ export interface TopicStats {
 export class ProtocolState {
   /** The resolved, validated configuration every topic uses. */
   readonly config: ProtocolConfig
-  private readonly topics = new Map<TopicId, Topic>()
+  private readonly topics = new Map<TopicId, TopicState>()
   private readonly out = new Outbox()
   /** Membership sequence numbers, shared by every topic (also one left and joined again). */
   private readonly seqs = new SeqCounter()
@@ -89,7 +89,7 @@ export class ProtocolState {
    * use the accessors below.
    * @internal
    */
-  topic(id: TopicId): Topic | undefined {
+  topic(id: TopicId): TopicState | undefined {
     return this.topics.get(id)
   }
 
@@ -136,7 +136,7 @@ export class ProtocolState {
       if (command.type !== 'join') {
         throw new HearsayError('ERR_NOT_SUBSCRIBED', `not subscribed to topic ${event.topic}`)
       }
-      topic = new Topic(event.topic, this.me, this.config, this.rng, this.out, this.seqs)
+      topic = new TopicState(event.topic, this.me, this.config, this.rng, this.out, this.seqs)
       topic.membership.setLocalData(this.localData)
       this.topics.set(event.topic, topic)
     }

@@ -16,7 +16,8 @@ import { randomHex32, type Rng } from './rng.js'
 import type { PeerId, TopicId } from './types.js'
 import type { Outbox } from './outbox.js'
 
-export class Topic {
+/** One topic's protocol state: its membership and broadcast layers (the API's `Topic` is the application's handle). */
+export class TopicState {
   readonly membership: HyParView
   readonly broadcast: Plumtree
   /** Time of the event being handled, for callbacks from membership into broadcast. */
