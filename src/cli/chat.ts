@@ -381,6 +381,9 @@ class ChatSession {
       case 'lagged':
         output.print({ event: 'lagged', missed: event.missed })
         return
+      case 'gap':
+        output.print({ event: 'gap', from: event.author, name: this.names.get(event.author), missed: event.missed })
+        return
     }
     this.printStatus()
     this.updateStateFile()
