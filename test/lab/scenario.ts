@@ -279,8 +279,11 @@ function partitionFigures(p: { startMs: number; endMs: number; a: number[]; b: n
     let got = 0
     let markedLate = 0
     let lateUnmarked = 0
+    let expectedDeliveries = 0
     for (const m of during) {
       for (const r of to) {
+        if (r === m.author) continue
+        expectedDeliveries++
         const t = table.firstTime(r, m.author, m.seq)
         if (t === undefined) continue
         got++
@@ -292,7 +295,7 @@ function partitionFigures(p: { startMs: number; endMs: number; a: number[]; b: n
     const keys = new Set(during.map((m) => `${m.author}:${m.seq}`))
     return {
       messages: during.length,
-      expectedDeliveries: during.length * to.length,
+      expectedDeliveries,
       received: got,
       orderViolations: table.orderViolations((a, s) => keys.has(`${a}:${s}`), new Set(to)),
       /** Order violations among every message of the other half's authors, at this half (live ones after the heal included). */
@@ -303,5 +306,14 @@ function partitionFigures(p: { startMs: number; endMs: number; a: number[]; b: n
       latenessMs: { p50: round1(percentile(late, 50)), max: round1(late.length === 0 ? undefined : Math.max(...late)) },
     }
   }
-  return { seconds: Math.round((p.endMs - p.startMs) / 100) / 10, halfA: p.a, halfB: p.b, aToB: side(p.a, p.b), bToA: side(p.b, p.a) }
+  return {
+    seconds: Math.round((p.endMs - p.startMs) / 100) / 10,
+    halfA: p.a,
+    halfB: p.b,
+    aToB: side(p.a, p.b),
+    bToA: side(p.b, p.a),
+    /** Inside each half, during the partition: nothing may be lost. */
+    withinA: side(p.a, p.a),
+    withinB: side(p.b, p.b),
+  }
 }
