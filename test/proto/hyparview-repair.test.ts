@@ -166,7 +166,7 @@ suite('HyParView repair: a slot freed by a failure is refilled soon, not at the 
     return describe(node.receive(peer, { type: 'neighborReply', seq: 10_000 + (request?.requestId ?? 0), requestId: request?.requestId ?? 0, accepted: false }))
   }
 
-  it('every passive peer refused: asked again after 0.5, 1, 2 and 4 s, then left to the repair tick', () => {
+  it('every passive peer refused: asked again after 0.25, 0.5, 1, 2 and 4 s, then left to the repair tick', () => {
     const node = lostOneWithPassive()
     expect(node.membership.pending.has('p')).toBe(true)
     const delays: number[] = []
@@ -177,14 +177,14 @@ suite('HyParView repair: a slot freed by a failure is refilled soon, not at the 
       const lines = describe(node.fire({ kind: 'refillRetry' }))
       expect(lines).toContain(`send p neighbor low #${node.membership.pending.get('p')?.requestId}`)
     }
-    expect(delays).toEqual([500, 1_000, 2_000, 4_000])
+    expect(delays).toEqual([250, 500, 1_000, 2_000, 4_000])
   })
 
-  it('a retry also shuffles, and refills from the reply at once', () => {
+  it('a retry also sends a shuffle walk through every neighbor, and refills from a reply at once', () => {
     const node = lostOneWithPassive()
     rejectPending(node, 'p')
     const lines = describe(node.fire({ kind: 'refillRetry' }))
-    expect(lines.some((l) => / shuffle origin me /.test(l))).toBe(true)
+    expect(lines.filter((l) => / shuffle origin me /.test(l)).map((l) => l.split(' ')[1]).sort()).toEqual(['b', 'c', 'd', 'e'])
     rejectPending(node, 'p')
     const reply = describe(node.receive('c', { type: 'shuffleReply', nodes: [{ id: 'q' }] }))
     expect(reply.some((l) => l.startsWith('send q neighbor low'))).toBe(true)

@@ -176,7 +176,7 @@ suite('HyParView: DISCONNECT and failures', () => {
     const node = new Harness().withNeighbors('a', 'b')
     const lines = describe(node.handle({ type: 'peerDisconnected', peer: 'a' }))
     // No passive peer to ask: a refill retry is due in refillRetryMs.
-    expect(lines).toEqual(['emit neighborDown a connectionLost', 'schedule refillRetry 500'])
+    expect(lines).toEqual(['emit neighborDown a connectionLost', 'schedule refillRetry 250'])
     expect(node.membership.active.has('a')).toBe(false)
     expect(node.membership.passive.has('a')).toBe(false)
   })

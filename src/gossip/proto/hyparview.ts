@@ -288,8 +288,10 @@ export class HyParView {
         this.rejectedSinceRepair.clear()
         this.refill()
         if (this.active.size < this.config.activeViewCapacity) {
+          // One walk per neighbor: a node with a free slot that any walk meets links up
+          // with us, and every reply names peers to try at once.
           this.refillOnShuffleReply = true
-          this.doShuffle()
+          this.doShuffle(true)
         }
         return this.scheduleRefillRetry()
       case 'neighborTimeout': {
@@ -474,10 +476,7 @@ export class HyParView {
   private onShuffleReply(message: ShuffleReplyMessage): void {
     for (const peer of message.nodes) this.addPassiveInfo(peer, this.lastShuffleSent)
     // The shuffle was a refill retry's: try the peers just learned at once.
-    if (this.refillOnShuffleReply) {
-      this.refillOnShuffleReply = false
-      this.refill()
-    }
+    if (this.refillOnShuffleReply) this.refill()
   }
 
   // ---------------------------------------------------------------- periodic
@@ -489,7 +488,8 @@ export class HyParView {
     this.io.schedule(this.config.repairIntervalMs, { kind: 'repair' })
   }
 
-  private doShuffle(): void {
+  /** Sends a SHUFFLE walk through one random neighbor, or through every neighbor if `everyNeighbor`. */
+  private doShuffle(everyNeighbor = false): void {
     const target = this.active.pick(this.rng)
     if (target === undefined) return
     const activeSample = sample(
@@ -500,16 +500,18 @@ export class HyParView {
     const passiveSample = sample(this.rng, this.passive.values(), this.config.shufflePassiveCount)
     const nodes = [...activeSample, ...passiveSample]
     this.lastShuffleSent = nodes
-    this.send(target, {
+    const message: ShuffleMessage = {
       type: 'shuffle',
       origin: { id: this.me, data: this.localData },
       nodes: nodes.map((id) => this.peerInfo(id)),
       ttl: this.config.shuffleRandomWalkLength,
-    })
+    }
+    for (const peer of everyNeighbor ? this.active.values() : [target]) this.send(peer, message)
   }
 
   private repair(): void {
     this.repairTicks++
+    this.refillOnShuffleReply = false
     this.rejectedSinceRepair.clear()
     this.expireFailed()
     this.checkLinks()
