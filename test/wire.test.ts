@@ -78,7 +78,7 @@ describe('wire codec: golden bytes', () => {
     // In a frame: version, group count, topic, message count, then the message.
     const frame = encodeFrame([{ topic: T, message }])
     expect(frame.byteLength).toBe(35 + size)
-    expect(hex(frame)).toBe(`03 01 ${T} 01 ${bytes}`.replace(/\s+/g, ''))
+    expect(hex(frame)).toBe(`04 01 ${T} 01 ${bytes}`.replace(/\s+/g, ''))
     expect(decodeFrame(frame)).toEqual([{ topic: T, message }])
   })
 
@@ -90,7 +90,7 @@ describe('wire codec: golden bytes', () => {
       { topic: T, message: { type: 'prune', origin: P } },
     ]
     const frame = encodeFrame(entries)
-    expect(hex(frame)).toBe(`03 03 ${T} 02 0b ${P} 0a0000 ${M} 01 0b ${P} ${T} 01 0b ${P}`.replace(/\s+/g, ''))
+    expect(hex(frame)).toBe(`04 03 ${T} 02 0b ${P} 0a0000 ${M} 01 0b ${P} ${T} 01 0b ${P}`.replace(/\s+/g, ''))
     expect(frame.byteLength).toBe(1 + 1 + (32 + 1 + 33 + 3) + (32 + 1 + 33) + (32 + 1 + 33))
     expect(decodeFrame(frame)).toEqual(entries)
   })
@@ -163,23 +163,23 @@ describe('wire codec: limits and errors', () => {
     const prune = hex(encodeFrame([{ topic: T, message: { type: 'prune', origin: P } }]))
     const cases: [string, string][] = [
       ['', 'ERR_WIRE_TRUNCATED'],
-      ['02' + prune.slice(2), 'ERR_WIRE_VERSION'], // the previous wire version
-      [`03 00`, 'ERR_WIRE_MALFORMED'], // no groups
-      [`03 01 ${T} 00`, 'ERR_WIRE_MALFORMED'], // empty group
-      [`03 01 ${T} 01 7f`, 'ERR_WIRE_UNKNOWN_TYPE'],
-      [`03 01 ${T} 01 00`, 'ERR_WIRE_UNKNOWN_TYPE'],
+      ['03' + prune.slice(2), 'ERR_WIRE_VERSION'], // the previous wire version
+      [`04 00`, 'ERR_WIRE_MALFORMED'], // no groups
+      [`04 01 ${T} 00`, 'ERR_WIRE_MALFORMED'], // empty group
+      [`04 01 ${T} 01 7f`, 'ERR_WIRE_UNKNOWN_TYPE'],
+      [`04 01 ${T} 01 00`, 'ERR_WIRE_UNKNOWN_TYPE'],
       [prune + '00', 'ERR_WIRE_MALFORMED'], // trailing byte
-      [`03 01 ${T} 01 05 8100 00`, 'ERR_WIRE_MALFORMED'], // non-minimal varint
-      [`03 01 ${T} 01 05 ffffffffffffffff01 00`, 'ERR_WIRE_MALFORMED'], // 9-byte varint
-      [`03 01 ${T} 01 05 ffffffffffffff7f 00`, 'ERR_WIRE_MALFORMED'], // above 2^53 - 1
-      [`03 01 ${T} 01 05 05 02`, 'ERR_WIRE_MALFORMED'], // bool 2
-      [`03 01 ${T} 01 03 01 02 02 00`, 'ERR_WIRE_MALFORMED'], // priority 2
-      [`03 01 ${T} 01 08 ${M} ${M} 00 02 00`, 'ERR_WIRE_MALFORMED'], // scope 2
-      [`03 01 ${T} 01 08 ${M} ${M} 00 00 05 0102`, 'ERR_WIRE_TRUNCATED'],
-      [`03 01 ${T} 01 0a 08 00`, 'ERR_WIRE_MALFORMED'], // unknown graft flag
-      [`03 01 ${T} 01 0a 04 05 ${M.repeat(5)} 00`, 'ERR_WIRE_LIMIT'], // more have ids than MAX_GRAFT_HAVE_IDS
-      [`03 01 ${T.slice(0, 40)}`, 'ERR_WIRE_TRUNCATED'],
-      [`03 01 ${T} 01 08 ${M} ${M} 00 00 ffffffff0f`, 'ERR_WIRE_LIMIT'], // huge length: refused before allocating
+      [`04 01 ${T} 01 05 8100 00`, 'ERR_WIRE_MALFORMED'], // non-minimal varint
+      [`04 01 ${T} 01 05 ffffffffffffffff01 00`, 'ERR_WIRE_MALFORMED'], // 9-byte varint
+      [`04 01 ${T} 01 05 ffffffffffffff7f 00`, 'ERR_WIRE_MALFORMED'], // above 2^53 - 1
+      [`04 01 ${T} 01 05 05 02`, 'ERR_WIRE_MALFORMED'], // bool 2
+      [`04 01 ${T} 01 03 01 02 02 00`, 'ERR_WIRE_MALFORMED'], // priority 2
+      [`04 01 ${T} 01 08 ${M} ${M} 00 02 00`, 'ERR_WIRE_MALFORMED'], // scope 2
+      [`04 01 ${T} 01 08 ${M} ${M} 00 00 05 0102`, 'ERR_WIRE_TRUNCATED'],
+      [`04 01 ${T} 01 0a 08 00`, 'ERR_WIRE_MALFORMED'], // unknown graft flag
+      [`04 01 ${T} 01 0a 04 05 ${M.repeat(5)} 00`, 'ERR_WIRE_LIMIT'], // more have ids than MAX_GRAFT_HAVE_IDS
+      [`04 01 ${T.slice(0, 40)}`, 'ERR_WIRE_TRUNCATED'],
+      [`04 01 ${T} 01 08 ${M} ${M} 00 00 ffffffff0f`, 'ERR_WIRE_LIMIT'], // huge length: refused before allocating
     ]
     for (const [bytes, code] of cases) expectWireError(() => decodeFrame(unhex(bytes)), code)
   })

@@ -20,7 +20,7 @@
  * `historyWaitMs` for them, holding live messages meanwhile; then prints the history
  * oldest first, marked, then the held live messages in arrival order. A message already
  * shown (by id) is never shown again. Each author's lines are shown in the order written
- * (order.ts).
+ * (the library delivers each author's broadcasts in the order sent).
  */
 import { shortId } from '../index.js'
 import type { NodeAddr } from '../index.js'
@@ -38,7 +38,6 @@ import {
   type HistoryEntry,
 } from './chat-protocol.js'
 import { NameBook } from './names.js'
-import { AuthorOrder } from './order.js'
 import type { Output } from './output.js'
 import type { Screen } from './screen.js'
 import { removeStateFile, writeStateFile } from './state-file.js'
@@ -145,8 +144,6 @@ class ChatSession {
   private readonly neighborSince = new Map<string, number>()
   /** Sequence number of this chat's last line. */
   private seq = 0
-  /** Each author's lines in the order written (held briefly across a gap). */
-  private readonly order = new AuthorOrder<Received>((r) => this.arrived(r))
 
   constructor(
     private readonly node: Node,
@@ -381,6 +378,9 @@ class ChatSession {
       case 'lagged':
         output.print({ event: 'lagged', missed: event.missed })
         return
+      case 'gap':
+        output.print({ event: 'gap', from: event.author, name: this.names.get(event.author), missed: event.missed })
+        return
     }
     this.printStatus()
     this.updateStateFile()
@@ -426,7 +426,7 @@ class ChatSession {
           seq: message.seq,
           ...(event.late ? { late: true as const } : {}),
         }
-        this.order.push(event.author, message.seq, received)
+        this.arrived(received)
         return
       }
       case 'history-request':
@@ -498,7 +498,6 @@ class ChatSession {
         const known = this.names.get(entry.author)
         const name = known === undefined && entry.name !== undefined ? entry.name : this.names.label(entry.author)
         output.print({ event: 'message', id: entry.id, from: entry.author, author: entry.author, name, text: cleanText(entry.text), atMs: entry.at, history: true })
-        if (entry.seq !== undefined) this.order.seen(entry.author, entry.seq)
       }
       output.print({ event: 'info', text: 'end of history' })
     }
@@ -596,7 +595,6 @@ class ChatSession {
       if (this.keyTimer !== undefined) clearInterval(this.keyTimer)
       if (this.joinTimer !== undefined) clearTimeout(this.joinTimer)
       if (this.historyTimer !== undefined) clearTimeout(this.historyTimer)
-      this.order.close()
       this.options.screen.close()
       removeStateFile(this.options.stateDir, process.pid)
       await this.node.close()

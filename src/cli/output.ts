@@ -38,6 +38,8 @@ export type OutputEvent =
   | { readonly event: 'neighborUp'; readonly peer: string; readonly name?: string | undefined }
   | { readonly event: 'neighborDown'; readonly peer: string; readonly name?: string | undefined; readonly reason: string }
   | { readonly event: 'lagged'; readonly missed: number }
+  /** Messages of an author that will not arrive (the library's `gap` event). */
+  | { readonly event: 'gap'; readonly from: string; readonly name?: string | undefined; readonly missed: number }
   | { readonly event: 'info'; readonly text: string }
 
 export interface OutputOptions {
@@ -102,6 +104,8 @@ export class Output {
         return quiet ? undefined : this.system(`-- neighbor down: ${label(event.peer, event.name)} (${event.reason})`)
       case 'lagged':
         return this.system(`-- missed ${event.missed} events (output too slow)`)
+      case 'gap':
+        return this.system(`-- ${event.missed} ${event.missed === 1 ? 'message' : 'messages'} from ${label(event.from, event.name)} did not arrive in time`)
       case 'info':
         return quiet ? undefined : this.system(`-- ${event.text}`)
     }

@@ -100,6 +100,12 @@ describe('output', () => {
     expect(out[1]).toMatchObject({ event: 'info', ts: '2026-01-02T03:05:00.000Z' })
   })
 
+  it('messages of an author that will not arrive are said, with how many; --json carries the count', () => {
+    expect(lines({}, [{ event: 'gap', from: id('a'), name: 'alice', missed: 3 }])).toEqual(['-- 3 messages from alice (aaaaaaaa) did not arrive in time'])
+    expect(lines({}, [{ event: 'gap', from: id('a'), missed: 1 }])).toEqual(['-- 1 message from aaaaaaaa did not arrive in time'])
+    expect(JSON.parse(lines({ json: true }, [{ event: 'gap', from: id('a'), name: 'alice', missed: 3 }])[0] ?? '{}')).toMatchObject({ event: 'gap', from: id('a'), missed: 3 })
+  })
+
   it('a name change says who it was', () => {
     expect(lines({}, [{ event: 'name', from: id('b'), name: 'robert', previous: 'bob' }])).toEqual(['-- bob is now robert (bbbbbbbb)'])
   })

@@ -67,7 +67,7 @@ async function rogueNeighbor(target: Node, topic: Topic, identity: NodeIdentity 
 
 
 function gossipEntry(signer: EnvelopeSigner, author: string, payload: string, scope: 'swarm' | 'neighbors' = 'swarm', timestampMs?: number): WireEntry {
-  const { envelope, id } = signer.seal(TOPIC_A, text(payload), timestampMs)
+  const { envelope, id } = signer.seal(TOPIC_A, text(payload), { ...(timestampMs === undefined ? {} : { timestampMs }), numbered: scope === 'swarm' })
   return { topic: TOPIC_A, message: { type: 'gossip', id, origin: author, content: envelope, round: 0, scope } }
 }
 
@@ -276,6 +276,25 @@ describe('hostile network over real sockets', () => {
     const byText = (t: string) => inbox.events.find((e) => e.type === 'received' && new TextDecoder().decode(e.content) === t)
     expect(byText('caught up')).toMatchObject({ late: true, sentAtMs })
     expect(byText('live')).toMatchObject({ late: false })
+  })
+
+  it("an author's messages are delivered in the order it sent them; ones that do not come within holdMs are reported as a gap", async () => {
+    const { topics, target } = await swarm({ authorOrder: { holdMs: 400 } })
+    const inbox = new Inbox(topics[0]!, 1_000)
+    const rogue = await rogueNeighbor(target, topics[0]!)
+    const signer = new EnvelopeSigner(rogue.identity.secretKey, rogue.identity.publicKey)
+    const [m1, m2, m3, m4, m5] = ['m1', 'm2', 'm3', 'm4', 'm5'].map((t) => gossipEntry(signer, rogue.identity.peerId, t))
+    rogue.conn.send(encodeFrame([m1!, m3!]))
+    await waitFor(() => inbox.count('m1') === 1, 10_000, 'm1')
+    rogue.conn.send(encodeFrame([m2!]))
+    await waitFor(() => inbox.received.length === 3, 10_000, 'm2 and the held m3')
+    expect(inbox.received).toEqual(['m1', 'm2', 'm3'])
+    void m4 // never sent: lost for good
+    rogue.conn.send(encodeFrame([m5!]))
+    await waitFor(() => inbox.count('m5') === 1, 10_000, 'm5 after the hold')
+    const tail = inbox.events.filter((e) => e.type === 'gap' || e.type === 'received').slice(-2)
+    expect(tail).toMatchObject([{ type: 'gap', author: rogue.identity.peerId, missed: 1 }, { type: 'received' }])
+    expect(target.stats().authorGaps).toBe(1)
   })
 
   // A lower budget than the default (1,000/s, bursts of 5,000) keeps the test cheap: four

@@ -37,7 +37,10 @@ export type LabNodeEvent =
   | { readonly ev: 'ready'; readonly id: string; readonly addrs: readonly string[]; readonly t: number }
   | { readonly ev: 'up'; readonly peer: string; readonly t: number }
   | { readonly ev: 'down'; readonly peer: string; readonly reason: string; readonly t: number }
-  | { readonly ev: 'rx'; readonly a: number; readonly s: number; readonly st: number; readonly t: number; readonly h: number }
+  /** A message: author index, its sequence number, send time, receive time, hops, and 1 if the library marked it late. */
+  | { readonly ev: 'rx'; readonly a: number; readonly s: number; readonly st: number; readonly t: number; readonly h: number; readonly l?: 1 }
+  /** The library's gap event: `missed` messages of the author (node id) will not be delivered. */
+  | { readonly ev: 'gap'; readonly author: string; readonly missed: number; readonly t: number }
   | { readonly ev: 'sent'; readonly seq: number; readonly t: number }
   | { readonly ev: 'stats'; readonly node: Record<string, unknown>; readonly proto: unknown; readonly neighbors: readonly string[]; readonly t: number }
   | { readonly ev: 'error'; readonly message: string; readonly t: number }
@@ -59,9 +62,10 @@ async function pump(topic: Topic): Promise<void> {
     const t = now()
     if (event.type === 'received') {
       const [a, s, st] = decoder.decode(event.content.subarray(0, 48)).split(' ')
-      emit({ ev: 'rx', a: Number(a), s: Number(s), st: Number(st), t, h: event.hops })
+      emit({ ev: 'rx', a: Number(a), s: Number(s), st: Number(st), t, h: event.hops, ...(event.late ? { l: 1 as const } : {}) })
     } else if (event.type === 'neighborUp') emit({ ev: 'up', peer: event.peer, t })
     else if (event.type === 'neighborDown') emit({ ev: 'down', peer: event.peer, reason: event.reason, t })
+    else if (event.type === 'gap') emit({ ev: 'gap', author: event.author, missed: event.missed, t })
     else if (event.type === 'lagged') emit({ ev: 'error', message: `lagged: ${event.missed} events missed`, t })
   }
 }

@@ -29,6 +29,8 @@ export class DeliveryTable {
   readonly byReceiver = new Map<number, Map<string, number[]>>()
   /** Per receiver and author, the sequence numbers in order of delivery. */
   readonly orderSeen = new Map<number, Map<number, number[]>>()
+  /** Per receiver, "author:seq" of the messages delivered marked late. */
+  private readonly lateKeys = new Map<number, Set<string>>()
 
   add(receiver: number, rx: Rx): void {
     let table = this.byReceiver.get(receiver)
@@ -37,6 +39,11 @@ export class DeliveryTable {
     const times = table.get(key)
     if (times === undefined) table.set(key, [rx.t])
     else times.push(rx.t)
+    if (rx.l === 1 && times === undefined) {
+      let late = this.lateKeys.get(receiver)
+      if (late === undefined) this.lateKeys.set(receiver, (late = new Set()))
+      late.add(key)
+    }
     let authors = this.orderSeen.get(receiver)
     if (authors === undefined) this.orderSeen.set(receiver, (authors = new Map()))
     let seqs = authors.get(rx.a)
@@ -46,6 +53,11 @@ export class DeliveryTable {
 
   firstTime(receiver: number, author: number, seq: number): number | undefined {
     return this.byReceiver.get(receiver)?.get(`${author}:${seq}`)?.[0]
+  }
+
+  /** Was the first delivery of this message marked late by the library? */
+  markedLate(receiver: number, author: number, seq: number): boolean {
+    return this.lateKeys.get(receiver)?.has(`${author}:${seq}`) === true
   }
 
   duplicates(): number {

@@ -7,6 +7,7 @@
 import { loadavg } from 'node:os'
 import { Lab, type LabNode } from './lab.js'
 import type { LabNodeEvent } from './lab-node.js'
+import { LATE_AFTER_MS } from '../../src/index.js'
 import { DeliveryTable, deliveryFigures, neighborChanges, percentile, round1, type SentMessage } from './metrics.js'
 import { profileNamed, type LinkProfile } from './profiles.js'
 
@@ -206,6 +207,7 @@ export async function runScenario(input: Partial<ScenarioOptions>): Promise<Reco
       ...delivery,
       duplicates: table.duplicates(),
       orderViolations: table.orderViolations((a, s) => measuredKeys.has(`${a}:${s}`)),
+      gaps: gapFigures(nodes.map((n) => n.events)),
       graftDeliveries,
       graftDeliveryShare: delivered === 0 ? null : Math.round((graftDeliveries / delivered) * 1e4) / 1e4,
       graftsSent: sumStat('graftsSent'),
@@ -255,28 +257,63 @@ function repairFigures(unplugAt: number, neighborsAt: Map<LabNode, string[]>) {
   }
 }
 
+/** Gap events (messages the library reports will not come): how many events, how many messages in all. */
+function gapFigures(events: readonly (readonly LabNodeEvent[])[]) {
+  let count = 0
+  let missed = 0
+  for (const list of events) {
+    for (const e of list) {
+      if (e.ev !== 'gap') continue
+      count++
+      missed += e.missed
+    }
+  }
+  return { events: count, missed }
+}
+
 /** What each half received of the other half's messages sent during the partition. */
 function partitionFigures(p: { startMs: number; endMs: number; a: number[]; b: number[] }, table: DeliveryTable, sent: readonly SentMessage[], warmup: number) {
   const side = (from: number[], to: number[]) => {
     const during = sent.filter((m) => from.includes(m.author) && m.sentAtMs >= p.startMs && m.sentAtMs < p.endMs && m.seq > warmup)
     const late: number[] = []
     let got = 0
+    let markedLate = 0
+    let lateUnmarked = 0
+    let expectedDeliveries = 0
     for (const m of during) {
       for (const r of to) {
+        if (r === m.author) continue
+        expectedDeliveries++
         const t = table.firstTime(r, m.author, m.seq)
         if (t === undefined) continue
         got++
         late.push(t - m.sentAtMs)
+        if (table.markedLate(r, m.author, m.seq)) markedLate++
+        else if (t - m.sentAtMs > LATE_AFTER_MS + 1_000) lateUnmarked++
       }
     }
     const keys = new Set(during.map((m) => `${m.author}:${m.seq}`))
     return {
       messages: during.length,
-      expectedDeliveries: during.length * to.length,
+      expectedDeliveries,
       received: got,
       orderViolations: table.orderViolations((a, s) => keys.has(`${a}:${s}`), new Set(to)),
+      /** Order violations among every message of the other half's authors, at this half (live ones after the heal included). */
+      orderViolationsAllMessages: table.orderViolations((a) => from.includes(a), new Set(to)),
+      /** Deliveries the library marked late, and deliveries more than 11 s after sending that it did not mark. */
+      markedLate,
+      lateUnmarked,
       latenessMs: { p50: round1(percentile(late, 50)), max: round1(late.length === 0 ? undefined : Math.max(...late)) },
     }
   }
-  return { seconds: Math.round((p.endMs - p.startMs) / 100) / 10, halfA: p.a, halfB: p.b, aToB: side(p.a, p.b), bToA: side(p.b, p.a) }
+  return {
+    seconds: Math.round((p.endMs - p.startMs) / 100) / 10,
+    halfA: p.a,
+    halfB: p.b,
+    aToB: side(p.a, p.b),
+    bToA: side(p.b, p.a),
+    /** Inside each half, during the partition: nothing may be lost. */
+    withinA: side(p.a, p.a),
+    withinB: side(p.b, p.b),
+  }
 }

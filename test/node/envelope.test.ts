@@ -27,7 +27,26 @@ describe('envelope check', () => {
   it('opens a genuine envelope with its author and payload', () => {
     const { author, envelope, id } = sealed()
     const opened = new EnvelopeVerifier().open(TOPIC, id, envelope)
-    expect(opened).toEqual({ author: author.peerId, payload: Uint8Array.of(1, 2, 3) })
+    expect(opened).toEqual({ author: author.peerId, payload: Uint8Array.of(1, 2, 3), stream: expect.any(Number), seq: 1 })
+  })
+
+  it('numbers an author\'s broadcasts per topic in one stream; messages to neighbors only are not numbered', () => {
+    const author = generateIdentity()
+    const signer = new EnvelopeSigner(author.secretKey, author.publicKey)
+    const verifier = new EnvelopeVerifier()
+    const open = (sealedEnvelope: { envelope: Uint8Array; id: string }, topic = TOPIC) => {
+      const opened = verifier.open(topic, sealedEnvelope.id, sealedEnvelope.envelope)
+      if (typeof opened === 'string') throw new Error(opened)
+      return opened
+    }
+    const first = open(signer.seal(TOPIC, Uint8Array.of(1)))
+    const second = open(signer.seal(TOPIC, Uint8Array.of(2)))
+    const unnumbered = open(signer.seal(TOPIC, Uint8Array.of(3), { numbered: false }))
+    const otherTopic = open(signer.seal(OTHER_TOPIC, Uint8Array.of(4)), OTHER_TOPIC)
+    expect([first.seq, second.seq, unnumbered.seq, otherTopic.seq]).toEqual([1, 2, 0, 1])
+    expect(new Set([first.stream, second.stream, unnumbered.stream, otherTopic.stream]).size).toBe(1)
+    const restarted = new EnvelopeSigner(author.secretKey, author.publicKey)
+    expect(open(restarted.seal(TOPIC, Uint8Array.of(5))).stream).not.toBe(first.stream)
   })
 
   it('refuses a bad signature, also once the author key is cached', () => {

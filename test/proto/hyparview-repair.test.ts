@@ -150,3 +150,65 @@ suite('HyParView repair: link checks and stale replies', () => {
     expect(Math.min(...joining)).toBeGreaterThan(Math.max(...leaving))
   })
 })
+
+suite('HyParView repair: a slot freed by a failure is refilled soon, not at the next repair tick', () => {
+  /** A full node (a–e) that knows one passive peer p, then loses a to a connection failure. */
+  function lostOneWithPassive(): Harness {
+    const node = new Harness().withNeighbors('a', 'b', 'c', 'd', 'e')
+    node.receive('b', { type: 'shuffle', origin: { id: 'p' }, nodes: [], ttl: 1 })
+    node.handle({ type: 'peerDisconnected', peer: 'a' })
+    return node
+  }
+
+  function rejectPending(node: Harness, peer: string): string[] {
+    const request = node.membership.pending.get(peer)
+    expect(request).toBeDefined()
+    return describe(node.receive(peer, { type: 'neighborReply', seq: 10_000 + (request?.requestId ?? 0), requestId: request?.requestId ?? 0, accepted: false }))
+  }
+
+  it('every passive peer refused: asked again after 0.25, 0.5, 1, 2 and 4 s, then left to the repair tick', () => {
+    const node = lostOneWithPassive()
+    expect(node.membership.pending.has('p')).toBe(true)
+    const delays: number[] = []
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const retry = rejectPending(node, 'p').find((l) => l.startsWith('schedule refillRetry'))
+      if (retry === undefined) break
+      delays.push(Number(retry.split(' ')[2]))
+      const lines = describe(node.fire({ kind: 'refillRetry' }))
+      expect(lines).toContain(`send p neighbor low #${node.membership.pending.get('p')?.requestId}`)
+    }
+    expect(delays).toEqual([250, 500, 1_000, 2_000, 4_000])
+  })
+
+  it('a retry also sends a shuffle walk through every neighbor, and refills from a reply at once', () => {
+    const node = lostOneWithPassive()
+    rejectPending(node, 'p')
+    const lines = describe(node.fire({ kind: 'refillRetry' }))
+    expect(lines.filter((l) => / shuffle origin me /.test(l)).map((l) => l.split(' ')[1]).sort()).toEqual(['b', 'c', 'd', 'e'])
+    rejectPending(node, 'p')
+    const reply = describe(node.receive('c', { type: 'shuffleReply', nodes: [{ id: 'q' }] }))
+    expect(reply.some((l) => l.startsWith('send q neighbor low'))).toBe(true)
+  })
+
+  it('the reply to a periodic shuffle does not send requests', () => {
+    const node = lostOneWithPassive()
+    rejectPending(node, 'p')
+    node.fire({ kind: 'shuffle' })
+    const reply = describe(node.receive('c', { type: 'shuffleReply', nodes: [{ id: 'q' }] }))
+    expect(reply.filter((l) => l.includes(' neighbor '))).toEqual([])
+  })
+
+  it('a neighbor that left with DISCONNECT arms no retry', () => {
+    const node = new Harness().withNeighbors('a', 'b', 'c', 'd', 'e')
+    node.receive('b', { type: 'shuffle', origin: { id: 'p' }, nodes: [], ttl: 1 })
+    node.receive('a', { type: 'disconnect', seq: 5_000, alive: false })
+    expect(rejectPending(node, 'p').filter((l) => l.startsWith('schedule refillRetry'))).toEqual([])
+  })
+
+  it('refillRetryMs = 0 leaves the refill to the repair tick', () => {
+    const node = new Harness('me', { membership: { refillRetryMs: 0 } }).withNeighbors('a', 'b', 'c', 'd', 'e')
+    node.receive('b', { type: 'shuffle', origin: { id: 'p' }, nodes: [], ttl: 1 })
+    node.handle({ type: 'peerDisconnected', peer: 'a' })
+    expect(rejectPending(node, 'p').filter((l) => l.startsWith('schedule refillRetry'))).toEqual([])
+  })
+})

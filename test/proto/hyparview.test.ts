@@ -175,7 +175,8 @@ suite('HyParView: DISCONNECT and failures', () => {
   it('a connection failure removes the neighbor without keeping it as passive', () => {
     const node = new Harness().withNeighbors('a', 'b')
     const lines = describe(node.handle({ type: 'peerDisconnected', peer: 'a' }))
-    expect(lines).toEqual(['emit neighborDown a connectionLost'])
+    // No passive peer to ask: a refill retry is due in refillRetryMs.
+    expect(lines).toEqual(['emit neighborDown a connectionLost', 'schedule refillRetry 250'])
     expect(node.membership.active.has('a')).toBe(false)
     expect(node.membership.passive.has('a')).toBe(false)
   })

@@ -37,6 +37,7 @@ import { EnvelopeSigner } from './envelope.js'
 import { EventQueue } from './event-queue.js'
 import { NodeDriver, type DriverTopicEvent } from './node-driver.js'
 import type { LATE_AFTER_MS } from './late.js'
+import type { AuthorOrderOptions } from './author-order.js'
 import type { VerifyBudgetOptions } from './verify-budget.js'
 import type { DialGuardOptions } from './dial-guard.js'
 import type { ReplayGuardOptions } from './replay-guard.js'
@@ -61,11 +62,24 @@ export type GossipEvent =
       /** When the author sent it: its signed timestamp (ms since the epoch, the author's clock). */
       readonly sentAtMs: number
       /**
-       * Sent more than {@link LATE_AFTER_MS} before it arrived (by the author's clock
-       * against ours): caught up after a partition or a repair, so newer messages of the
-       * same author may have arrived before it.
+       * Sent more than {@link LATE_AFTER_MS} before it was delivered (by the author's
+       * clock against ours): caught up after a partition or a link repair.
        */
       readonly late: boolean
+    }
+  | {
+      /**
+       * Messages of `author` that will not be delivered: they did not arrive within the
+       * hold time (`authorOrder.holdMs`, 10 s) while a later message of the same author
+       * waited for them, e.g. sent more than 75 s before a partition healed. Each
+       * author's messages are delivered in the order they were sent; a gap is reported
+       * where that order skips some.
+       */
+      readonly type: 'gap'
+      /** Node id of the author whose messages are missing. */
+      readonly author: string
+      /** How many of its messages are missing at this point of its sequence. */
+      readonly missed: number
     }
   | {
       /** A peer became a neighbor (joined this node's active view). */
@@ -150,6 +164,11 @@ export interface NodeOptions {
   replayGuard?: Partial<ReplayGuardOptions>
   /** Per-peer budget of signature checks (SECURITY.md): 1,000/s, bursts of 5,000, 2 s grace. */
   verifyBudget?: Partial<VerifyBudgetOptions>
+  /**
+   * Per-author order: how long a message waits for earlier ones of its author (10 s)
+   * and how many may wait (1,000 per author, 10,000 per topic; defaults in `author-order.ts`).
+   */
+  authorOrder?: Partial<AuthorOrderOptions>
 }
 
 /**
@@ -241,6 +260,7 @@ export async function createNode(options: NodeOptions = {}): Promise<Node> {
     dialGuard: options.dialGuard,
     replayGuard: options.replayGuard,
     verifyBudget: options.verifyBudget,
+    authorOrder: options.authorOrder,
   })
   if (mdns !== undefined) {
     try {
@@ -279,6 +299,7 @@ interface NodeSettings {
   dialGuard: Partial<DialGuardOptions> | undefined
   replayGuard: Partial<ReplayGuardOptions> | undefined
   verifyBudget: Partial<VerifyBudgetOptions> | undefined
+  authorOrder: Partial<AuthorOrderOptions> | undefined
 }
 
 /** What a Topic may ask of its Node (handed to the Topic at creation; not API). */
@@ -287,7 +308,8 @@ interface TopicLink {
   /** The node's clock, for `joined()`'s timeout. */
   readonly clock: Clock
   run(command: TopicCommand): void
-  seal(payload: Uint8Array): { envelope: Uint8Array; id: string }
+  /** Signs `payload` for this topic; numbered in our stream unless it goes to neighbors only. */
+  seal(payload: Uint8Array, scope: BroadcastScope): { envelope: Uint8Array; id: string }
   addPeer(peer: NodeAddr): void
   neighbors(): string[]
   protocolStats(): TopicProtocolStats | undefined
@@ -368,6 +390,7 @@ export class Node {
       dialGuard: settings.dialGuard,
       replayGuard: settings.replayGuard,
       verifyBudget: settings.verifyBudget,
+      authorOrder: settings.authorOrder,
     })
     this.#driver.setLocalData(encodeAddrs(this.addr().addrs))
   }
@@ -460,7 +483,7 @@ export class Node {
         this.#assertOpen()
         this.#driver.command(topicId, command)
       },
-      seal: (payload) => this.#seal(topicId, payload),
+      seal: (payload, scope) => this.#seal(topicId, payload, scope),
       addPeer: (peer) => this.addPeer(peer),
       neighbors: () => this.#driver.neighbors(topicId),
       protocolStats: () => this.#driver.protocolStats(topicId),
@@ -473,7 +496,7 @@ export class Node {
     }
   }
 
-  #seal(topic: string, payload: Uint8Array): { envelope: Uint8Array; id: string } {
+  #seal(topic: string, payload: Uint8Array, scope: BroadcastScope): { envelope: Uint8Array; id: string } {
     if (!(payload instanceof Uint8Array)) {
       throw new HearsayError('ERR_INVALID_MESSAGE', 'broadcast content must be a Uint8Array (e.g. new TextEncoder().encode(text))')
     }
@@ -483,7 +506,7 @@ export class Node {
         `broadcast of ${payload.length} bytes exceeds the maximum of ${this.#config.maxMessageBytes} bytes: split it, or raise maxMessageBytes on every node`,
       )
     }
-    return this.#signer.seal(topic, payload)
+    return this.#signer.seal(topic, payload, { numbered: scope === 'swarm' })
   }
 
   /**
@@ -688,7 +711,7 @@ export class Topic {
   async #send(content: Uint8Array, scope: BroadcastScope, signal: AbortSignal | undefined): Promise<string> {
     if (signal?.aborted === true) throw new HearsayError('ERR_ABORTED', 'broadcast was aborted')
     if (this.#left) throw new HearsayError('ERR_TOPIC_LEFT', 'the topic was left: subscribe() again to broadcast')
-    const { envelope, id } = this.#link.seal(content)
+    const { envelope, id } = this.#link.seal(content, scope)
     this.#link.run({ type: 'broadcast', content: envelope, scope, id })
     return id
   }

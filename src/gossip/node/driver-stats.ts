@@ -26,6 +26,8 @@ export interface DriverStats {
   replaysSuppressed: number
   /** Messages not delivered because the replay guard was full (it fails closed). */
   deliveryRefused: number
+  /** Gap events: runs of an author's messages that did not arrive in time to be delivered in order. */
+  authorGaps: number
   /** GOSSIP dropped, before any signature check, because its sender was over its verification budget. */
   verifyBudgetDropped: number
   /** Peers disconnected for staying over their verification budget past the grace. */

@@ -32,6 +32,7 @@ import type { Clock } from './virtual-clock.js'
 import { DEFAULT_MAX_CONCURRENT_DIALS, DialQueue } from './dial-queue.js'
 import type { DriverStats } from './driver-stats.js'
 import { DialGuard, listensOnLoopback, type DialGuardOptions } from './dial-guard.js'
+import { AuthorOrder, type AuthorOrderOptions, type Release } from './author-order.js'
 import { EnvelopeVerifier, envelopeAuthor, envelopeId, envelopeTimestamp, openVerified } from './envelope.js'
 import { LATE_AFTER_MS } from './late.js'
 import { ReplayGuard, type ReplayGuardOptions } from './replay-guard.js'
@@ -54,12 +55,18 @@ export interface DeliveredMessage {
   readonly scope: 'swarm' | 'neighbors'
   /** The author's signed timestamp (ms since the epoch). */
   readonly sentAtMs: number
-  /** Sent more than LATE_AFTER_MS before it arrived (by this node's wall clock). */
-  readonly late: boolean
+  /** Sent more than LATE_AFTER_MS before it was delivered (by this node's wall clock). */
+  late: boolean
+  /** The author's stream (random per author process). */
+  readonly stream: number
+  /** Position in the author's stream for this topic; 0 = not numbered (neighbors only). */
+  readonly seq: number
 }
 
 export type DriverTopicEvent =
   | { readonly type: 'received'; readonly message: DeliveredMessage }
+  /** `missed` messages of `author` did not arrive in time to be delivered in order (author-order.ts). */
+  | { readonly type: 'gap'; readonly author: string; readonly missed: number }
   | Exclude<TopicEvent, { type: 'received' }>
 
 
@@ -101,6 +108,8 @@ export interface NodeDriverInit {
   readonly verifyBudget?: Partial<VerifyBudgetOptions>
   /** Wall clock for envelope timestamps (default Date.now). */
   readonly wallClock?: () => number
+  /** Per-author order buffer limits (see author-order.ts). */
+  readonly authorOrder?: Partial<AuthorOrderOptions>
 }
 
 interface PendingDial {
@@ -122,6 +131,7 @@ export class NodeDriver {
     staleDropped: 0,
     replaysSuppressed: 0,
     deliveryRefused: 0,
+    authorGaps: 0,
     verifyBudgetDropped: 0,
     verifyBudgetDisconnects: 0,
     learnedAddrsRefused: 0,
@@ -170,6 +180,10 @@ export class NodeDriver {
   private lastKeyWarningMs = -Infinity
   /** Timers of dials waiting for their budget. */
   private readonly dialWaits = new Map<PeerId, unknown>()
+  /** Per-author order buffers, one per topic that received a numbered message (removed when the topic is left). */
+  private readonly orders = new Map<TopicId, AuthorOrder<DeliveredMessage>>()
+  /** The timer of the earliest held message's deadline, and when it fires (monotonic ms). */
+  private orderTimer: { readonly handle: unknown; readonly atMs: number } | undefined
 
   constructor(private readonly init: NodeDriverInit) {
     this.state = init.state
@@ -199,6 +213,7 @@ export class NodeDriver {
       }
     }
     this.run({ type: 'command', topic, command })
+    if (command.type === 'quit') this.orders.delete(topic)
   }
 
   /** Tells the core our own address data (sent inside JOIN, NEIGHBOR, SHUFFLE). */
@@ -214,6 +229,9 @@ export class NodeDriver {
     this.unusedChecks.clear()
     for (const handle of this.dialWaits.values()) this.clock.clearTimer(handle)
     this.dialWaits.clear()
+    if (this.orderTimer !== undefined) this.clock.clearTimer(this.orderTimer.handle)
+    this.orderTimer = undefined
+    this.orders.clear()
     this.outgoing.clear()
     this.dials.clear()
   }
@@ -356,20 +374,66 @@ export class NodeDriver {
       this.log('not delivering %s: %s', shortId(event.id), verdict === 'duplicate' ? 'delivered before (replay)' : 'replay guard full')
       return
     }
-    const sentAtMs = envelopeTimestamp(event.content) ?? 0
-    this.init.onTopicEvent(topic, {
-      type: 'received',
-      message: {
-        id: event.id,
-        author: opened.author,
-        payload: opened.payload,
-        deliveredBy: event.deliveredBy,
-        hops: event.hops,
-        scope: event.scope,
-        sentAtMs,
-        late: wallNow - sentAtMs > LATE_AFTER_MS,
-      },
-    })
+    const message: DeliveredMessage = {
+      id: event.id,
+      author: opened.author,
+      payload: opened.payload,
+      deliveredBy: event.deliveredBy,
+      hops: event.hops,
+      scope: event.scope,
+      sentAtMs: envelopeTimestamp(event.content) ?? 0,
+      late: false,
+      stream: opened.stream,
+      seq: event.scope === 'swarm' ? opened.seq : 0,
+    }
+    if (message.seq === 0) {
+      this.deliver(topic, message, wallNow)
+      return
+    }
+    let order = this.orders.get(topic)
+    if (order === undefined) {
+      order = new AuthorOrder(this.init.authorOrder)
+      this.orders.set(topic, order)
+    }
+    this.release(topic, order.offer(message, this.clock.now()))
+  }
+
+  private deliver(topic: TopicId, message: DeliveredMessage, wallNow: number): void {
+    message.late = wallNow - message.sentAtMs > LATE_AFTER_MS
+    this.init.onTopicEvent(topic, { type: 'received', message })
+  }
+
+  /** Hands released messages and gaps to the application, then re-arms the hold timer. */
+  private release(topic: TopicId, released: readonly Release<DeliveredMessage>[]): void {
+    const wallNow = this.wallClock()
+    for (const r of released) {
+      if (r.kind === 'deliver') this.deliver(topic, r.item, wallNow)
+      else {
+        this.stats.authorGaps++
+        this.log('gap: %d messages of %s missed', r.missed, r.author.slice(0, 8))
+        this.init.onTopicEvent(topic, { type: 'gap', author: r.author, missed: r.missed })
+      }
+    }
+    this.armOrderTimer()
+  }
+
+  private armOrderTimer(): void {
+    let earliest: number | undefined
+    for (const order of this.orders.values()) {
+      const at = order.nextDeadlineMs()
+      if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at
+    }
+    if (this.orderTimer !== undefined && this.orderTimer.atMs === earliest) return
+    if (this.orderTimer !== undefined) this.clock.clearTimer(this.orderTimer.handle)
+    this.orderTimer = undefined
+    if (earliest === undefined || this.stopped) return
+    const handle = this.clock.setTimer(() => {
+      this.orderTimer = undefined
+      const now = this.clock.now()
+      for (const [topic, order] of this.orders) this.release(topic, order.expire(now))
+      this.armOrderTimer()
+    }, Math.max(0, earliest - this.clock.now()))
+    this.orderTimer = { handle, atMs: earliest }
   }
 
   private onTimers(timers: readonly Timer[]): void {

@@ -48,6 +48,18 @@ export interface MembershipConfig {
    * @default 5_000 (Partisan promotes a passive peer every 5 s)
    */
   repairIntervalMs: number
+  /**
+   * After a neighbor's connection failed, while its slot stays free (every passive peer
+   * asked refused: their views are full), ask them again after this long instead of
+   * waiting for the repair tick, doubling while it stays below `repairIntervalMs` (0.25,
+   * 0.5, 1, 2 and 4 s by default), each time with a SHUFFLE walk through every neighbor
+   * whose reply is tried at once; 0 = wait for the repair tick. The neighbors of a
+   * failed node notice it at slightly different times; the first is refused by those
+   * that have not yet, and the walks find the others that have a free slot.
+   * @default 250 (hearsay: replacement of a silent neighbor in the network lab took up
+   * to 8.7 s with the 5 s repair tick alone)
+   */
+  refillRetryMs: number
   /** Bootstrap / known peers remembered for re-joining when all views drain. @default 16 (hearsay) */
   maxKnownPeers: number
   /**
@@ -214,6 +226,7 @@ export const DEFAULT_MEMBERSHIP_CONFIG: Readonly<MembershipConfig> = Object.free
   neighborRequestTimeoutMs: 1_000,
   maxNeighborRequestTimeoutMs: 8_000,
   repairIntervalMs: 5_000,
+  refillRetryMs: 250,
   maxKnownPeers: 16,
   lostPeerRetentionMs: 600_000,
   maxLostPeers: 16,
@@ -289,6 +302,7 @@ const MEMBERSHIP_MINIMUMS: Record<keyof MembershipConfig, number> = {
   neighborRequestTimeoutMs: 1,
   maxNeighborRequestTimeoutMs: 1,
   repairIntervalMs: 1,
+  refillRetryMs: 0,
   maxKnownPeers: 1,
   lostPeerRetentionMs: 0,
   maxLostPeers: 0,

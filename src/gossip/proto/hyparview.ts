@@ -113,6 +113,11 @@ export class HyParView {
   private lastShuffleSent: readonly PeerId[] = []
   /** Passive peers that rejected a LOW request since the last repair tick. Bounded by the passive view. */
   private readonly rejectedSinceRepair = new Set<PeerId>()
+  /** Wait before the next refill retry: `refillRetryMs` once a neighbor is lost, doubled per retry; 0 = none. */
+  private refillRetryDelayMs: number
+  private refillRetryScheduled = false
+  /** A refill retry sent a SHUFFLE: its reply refills at once. */
+  private refillOnShuffleReply = false
   /**
    * Neighbors lost to a connection failure -> repair tick of the loss, oldest first.
    * One is asked back (HIGH) per repair tick until it answers or `lostPeerRetentionMs`
@@ -161,6 +166,7 @@ export class HyParView {
     private readonly seqs: SeqCounter = new SeqCounter(),
   ) {
     this.requestTimeoutMs = config.neighborRequestTimeoutMs
+    this.refillRetryDelayMs = 0
   }
 
   /** Is `peer` in the active view or awaiting a reply from us? */
@@ -260,10 +266,12 @@ export class HyParView {
     }
     if (this.active.delete(peer)) {
       this.io.neighborDown(peer, 'connectionLost')
+      this.neighborLost()
       this.rememberLost(peer)
       this.forgetIfUnused(peer)
     }
     this.refill()
+    this.scheduleRefillRetry()
   }
 
   handleTimer(timer: MembershipTimer): void {
@@ -274,6 +282,18 @@ export class HyParView {
       case 'repair':
         this.io.schedule(this.config.repairIntervalMs, timer)
         return this.repair()
+      case 'refillRetry':
+        this.refillRetryScheduled = false
+        this.refillRetryDelayMs *= 2
+        this.rejectedSinceRepair.clear()
+        this.refill()
+        if (this.active.size < this.config.activeViewCapacity) {
+          // One walk per neighbor: a node with a free slot that any walk meets links up
+          // with us, and every reply names peers to try at once.
+          this.refillOnShuffleReply = true
+          this.doShuffle(true)
+        }
+        return this.scheduleRefillRetry()
       case 'neighborTimeout': {
         const request = this.pending.get(timer.peer)
         if (request === undefined || request.requestId !== timer.requestId) return
@@ -290,7 +310,8 @@ export class HyParView {
           this.rememberLost(timer.peer)
           this.forgetIfUnused(timer.peer)
         }
-        return this.refill()
+        this.refill()
+        return this.scheduleRefillRetry()
       }
     }
   }
@@ -379,6 +400,7 @@ export class HyParView {
       this.addPassive(from, [])
       this.rejectedSinceRepair.add(from)
       this.refill()
+      this.scheduleRefillRetry()
     }
   }
 
@@ -419,6 +441,7 @@ export class HyParView {
     }
     this.forgetIfUnused(from)
     this.refill()
+    this.scheduleRefillRetry()
   }
 
   private onShuffle(from: PeerId, message: ShuffleMessage): void {
@@ -452,6 +475,8 @@ export class HyParView {
 
   private onShuffleReply(message: ShuffleReplyMessage): void {
     for (const peer of message.nodes) this.addPassiveInfo(peer, this.lastShuffleSent)
+    // The shuffle was a refill retry's: try the peers just learned at once.
+    if (this.refillOnShuffleReply) this.refill()
   }
 
   // ---------------------------------------------------------------- periodic
@@ -463,7 +488,8 @@ export class HyParView {
     this.io.schedule(this.config.repairIntervalMs, { kind: 'repair' })
   }
 
-  private doShuffle(): void {
+  /** Sends a SHUFFLE walk through one random neighbor, or through every neighbor if `everyNeighbor`. */
+  private doShuffle(everyNeighbor = false): void {
     const target = this.active.pick(this.rng)
     if (target === undefined) return
     const activeSample = sample(
@@ -474,16 +500,18 @@ export class HyParView {
     const passiveSample = sample(this.rng, this.passive.values(), this.config.shufflePassiveCount)
     const nodes = [...activeSample, ...passiveSample]
     this.lastShuffleSent = nodes
-    this.send(target, {
+    const message: ShuffleMessage = {
       type: 'shuffle',
       origin: { id: this.me, data: this.localData },
       nodes: nodes.map((id) => this.peerInfo(id)),
       ttl: this.config.shuffleRandomWalkLength,
-    })
+    }
+    for (const peer of everyNeighbor ? this.active.values() : [target]) this.send(peer, message)
   }
 
   private repair(): void {
     this.repairTicks++
+    this.refillOnShuffleReply = false
     this.rejectedSinceRepair.clear()
     this.expireFailed()
     this.checkLinks()
@@ -514,6 +542,25 @@ export class HyParView {
       this.send(peer, { type: 'join', seq: this.nextSeq(), data: this.localData })
       this.io.schedule(this.requestTimeoutMs, { kind: 'neighborTimeout', peer, requestId })
     }
+  }
+
+  /**
+   * Every passive peer refused and a slot is still free: ask again after
+   * `refillRetryDelayMs`, as long as that is shorter than the repair period.
+   */
+  private scheduleRefillRetry(): void {
+    if (this.refillRetryScheduled || this.active.size + this.pending.size >= this.config.activeViewCapacity) return
+    if (this.refillRetryDelayMs === 0 || this.refillRetryDelayMs >= this.config.repairIntervalMs) return
+    this.refillRetryScheduled = true
+    this.io.schedule(this.refillRetryDelayMs, { kind: 'refillRetry' })
+  }
+
+  /**
+   * A neighbor's connection failed: refused refills are retried soon again. (A neighbor
+   * that says DISCONNECT left or evicted us on purpose; the repair tick refills that slot.)
+   */
+  private neighborLost(): void {
+    this.refillRetryDelayMs = this.config.refillRetryMs
   }
 
   /** Ask passive peers to fill the free active slots (one request per free slot). */

@@ -88,6 +88,10 @@ export type MembershipTimer =
       readonly kind: 'repair'
     }
   | {
+      /** Ask the passive peers that refused a LOW request again (`MembershipConfig.refillRetryMs`). */
+      readonly kind: 'refillRetry'
+    }
+  | {
       /** A NEIGHBOR (or JOIN) request went unanswered for `MembershipConfig.neighborRequestTimeoutMs`. */
       readonly kind: 'neighborTimeout'
       /** The peer the request was sent to. */

@@ -276,8 +276,12 @@ export class Simulation {
     this.step(target, { type: 'command', topic, command })
   }
 
-  /** Crashes `node`: its state is lost; peers with a connection notice after the link latency. */
-  crash(node: number): void {
+  /**
+   * Crashes `node`: its state is lost; peers with a connection notice after the link
+   * latency, or, for a silent failure (an unplugged host: no reset reaches anyone), after
+   * the link latency plus `detectDelayMs(peer)`: when that peer's keepalive deadline runs out.
+   */
+  crash(node: number, detectDelayMs?: (peer: number) => number): void {
     const target = this.nodeAt(node)
     if (!target.alive) return
     const life = target.incarnation
@@ -287,7 +291,7 @@ export class Simulation {
       const other = this.nodeAt(peer)
       if (other.alive && other.connections.get(node) === life) {
         this.push({
-          timeMs: this.nowMs + this.linkLatency(node, peer),
+          timeMs: this.nowMs + this.linkLatency(node, peer) + (detectDelayMs?.(peer) ?? 0),
           seq: 0,
           kind: 'failure',
           node: peer,

@@ -34,8 +34,11 @@ import { ByteReader, ByteWriter, ID_BYTES, WireError, varintBytes } from './byte
 
 export { WireError, type WireErrorCode } from './bytes.js'
 
-/** The version byte every frame starts with. */
-export const WIRE_VERSION = 3
+/**
+ * The version byte every frame starts with. 4: broadcast envelopes carry a stream and a
+ * sequence number (an older node would refuse every forwarded broadcast as malformed).
+ */
+export const WIRE_VERSION = 4
 
 /** Size and count limits enforced by both the encoder and the decoder. */
 export interface WireLimits {
