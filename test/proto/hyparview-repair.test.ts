@@ -205,6 +205,19 @@ suite('HyParView repair: a slot freed by a failure is refilled soon, not at the 
     expect(rejectPending(node, 'p').filter((l) => l.startsWith('schedule refillRetry'))).toEqual([])
   })
 
+  it('asking a lost neighbor back (it may be dead) does not keep the free slot from a passive peer', () => {
+    const node = new Harness().withNeighbors('a', 'b', 'c', 'd', 'e')
+    node.receive('b', { type: 'shuffle', origin: { id: 'p' }, nodes: [{ id: 'q' }], ttl: 1 })
+    node.handle({ type: 'peerDisconnected', peer: 'a' })
+    const first = [...node.membership.pending.keys()]
+    expect(first).toHaveLength(1)
+    // The repair tick asks a back (HIGH); the passive peer asked first refuses.
+    expect(describe(node.fire({ kind: 'repair' }))).toContain('send a neighbor high #2')
+    const next = rejectPending(node, first[0] as string)
+    const other = first[0] === 'p' ? 'q' : 'p'
+    expect(next.some((l) => l.startsWith(`send ${other} neighbor low`))).toBe(true)
+  })
+
   it('refillRetryMs = 0 leaves the refill to the repair tick', () => {
     const node = new Harness('me', { membership: { refillRetryMs: 0 } }).withNeighbors('a', 'b', 'c', 'd', 'e')
     node.receive('b', { type: 'shuffle', origin: { id: 'p' }, nodes: [], ttl: 1 })

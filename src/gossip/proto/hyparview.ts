@@ -549,7 +549,7 @@ export class HyParView {
    * `refillRetryDelayMs`, as long as that is shorter than the repair period.
    */
   private scheduleRefillRetry(): void {
-    if (this.refillRetryScheduled || this.active.size + this.pending.size >= this.config.activeViewCapacity) return
+    if (this.refillRetryScheduled || this.slotsTaken() >= this.config.activeViewCapacity) return
     if (this.refillRetryDelayMs === 0 || this.refillRetryDelayMs >= this.config.repairIntervalMs) return
     this.refillRetryScheduled = true
     this.io.schedule(this.refillRetryDelayMs, { kind: 'refillRetry' })
@@ -563,10 +563,21 @@ export class HyParView {
     this.refillRetryDelayMs = this.config.refillRetryMs
   }
 
+  /**
+   * Active peers plus pending requests, except those asking a lost neighbor back: it may
+   * well be dead (an unplugged host takes a dial timeout to refuse), so such a request
+   * does not keep a free slot from being offered to a passive peer meanwhile.
+   */
+  private slotsTaken(): number {
+    let taken = this.active.size
+    for (const peer of this.pending.keys()) if (!this.lost.has(peer)) taken++
+    return taken
+  }
+
   /** Ask passive peers to fill the free active slots (one request per free slot). */
   private refill(): void {
     const capacity = this.config.activeViewCapacity
-    while (this.active.size + this.pending.size < capacity) {
+    while (this.slotsTaken() < capacity) {
       const candidate = this.passive.pickWhere(
         this.rng,
         (p) => !this.pending.has(p) && !this.rejectedSinceRepair.has(p),
