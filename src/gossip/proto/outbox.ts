@@ -42,7 +42,8 @@ export class Outbox {
   take(): Action[] {
     const actions = this.actions
     this.actions = []
-    this.touched.clear()
+    // Clearing a Set allocates a fresh table: skip it when there is nothing to clear.
+    if (this.touched.size > 0) this.touched.clear()
     return actions
   }
 }
