@@ -13,6 +13,7 @@ export {
   runRandomSenders,
   runRepeatingSenders,
   replayCommand,
+  overlayChecks,
   type ScenarioName,
   type ScenarioOptions,
   type ScenarioResult,

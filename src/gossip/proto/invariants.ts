@@ -5,6 +5,18 @@
 import { InvariantError } from '../../errors.js'
 import type { ProtocolState } from './state.js'
 
+/** Names the node and topic in a violation's message; spelled out only when one is thrown (checked after every simulated step). */
+class Where {
+  constructor(
+    private readonly me: string,
+    private readonly topicId: string,
+  ) {}
+
+  toString(): string {
+    return `node ${this.me} topic ${this.topicId.slice(0, 8)}`
+  }
+}
+
 /**
  * Checks every joined topic of `state`: view sizes within capacity, the node not in its
  * own views, active/passive/pending disjoint, eager and lazy disjoint and together equal
@@ -17,7 +29,7 @@ export function checkInvariants(state: ProtocolState): void {
     if (topic === undefined) continue
     const { active, passive, pending } = topic.membership
     const { eager, lazy } = topic.broadcast
-    const where = `node ${state.me} topic ${topicId.slice(0, 8)}`
+    const where = new Where(state.me, topicId)
     if (active.size > activeViewCapacity) {
       throw new InvariantError(`${where}: active view has ${active.size} > ${activeViewCapacity} peers`)
     }

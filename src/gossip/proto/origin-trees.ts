@@ -54,8 +54,8 @@ import type { MessageId, PeerId } from './types.js'
 export interface OriginTree {
   /** The origin (sender) this tree carries messages of. */
   readonly origin: PeerId
-  /** Eager neighbors for this origin; every other active neighbor is lazy. */
-  eager: PeerId[]
+  /** Eager neighbors for this origin; every other active neighbor is lazy. Copy-on-write (may be shared). */
+  eager: readonly PeerId[]
   /**
    * The neighbor the latest new message of this origin came from first (not counting
    * a push from a `stopped` neighbor still in flight): this node's parent in the tree. A duplicate
@@ -85,6 +85,32 @@ export interface OriginTree {
 /** The empty list every new tree starts with (shared; lists are replaced, never changed in place). */
 const NONE: readonly never[] = Object.freeze([])
 
+/*
+ * A node holds up to `maxTrees` trees, so their lists are copy-on-write and allocated at
+ * their exact length: V8 gives an array grown by `push`, `filter` or a spread literal
+ * room for 16 more elements (about 180 bytes for a list of one).
+ */
+
+/** `list` with `item` appended, as a new array of exactly that length. */
+function appended<T>(list: readonly T[], item: T): T[] {
+  const next = new Array<T>(list.length + 1)
+  for (let i = 0; i < list.length; i++) next[i] = list[i] as T
+  next[list.length] = item
+  return next
+}
+
+/** The items of `list` that `keep` holds for: `list` itself if that is all of them, else a new exact-length array. */
+function kept<T>(list: readonly T[], keep: (item: T) => boolean): readonly T[] {
+  let count = 0
+  for (const item of list) if (keep(item)) count++
+  if (count === list.length) return list
+  if (count === 0) return NONE
+  const next = new Array<T>(count)
+  let at = 0
+  for (const item of list) if (keep(item)) next[at++] = item
+  return next
+}
+
 /** A young tree's change to one shared-tree link, waiting for quiet. */
 interface PendingChange {
   /** The origin whose first message caused it. */
@@ -112,9 +138,13 @@ export class OriginTrees {
    * neighbor (a later one replaces it), so capped by the active view.
    */
   private readonly pendingShared = new Map<PeerId, PendingChange>()
+  /** At most the earliest `atMs` in `pendingShared`: `settle` has nothing to do before it + `quietMs`. */
+  private pendingSinceMs = Number.POSITIVE_INFINITY
   /** The latest first message seen and the latest one of another origin than it. */
   private latestFirst: { origin: PeerId; atMs: number } | undefined
   private latestOtherFirst: { origin: PeerId; atMs: number } | undefined
+  /** The shared tree's eager set as a list, shared by the trees created while it holds. */
+  private sharedEagerList: readonly PeerId[] = NONE
 
   constructor(
     private readonly maxTrees: number,
@@ -164,7 +194,7 @@ export class OriginTrees {
     if (tree === undefined) {
       tree = {
         origin,
-        eager: [...this.eager],
+        eager: this.sharedEagerSnapshot(),
         parent: undefined,
         stopped: NONE,
         adopted: NONE,
@@ -185,6 +215,24 @@ export class OriginTrees {
     }
     this.catchUp(tree)
     return tree
+  }
+
+  /** The shared tree's eager set as a list in its order: the last one made while it still matches. */
+  private sharedEagerSnapshot(): readonly PeerId[] {
+    const list = this.sharedEagerList
+    if (list.length === this.eager.size) {
+      let at = 0
+      let same = true
+      for (const peer of this.eager) {
+        if (list[at++] !== peer) {
+          same = false
+          break
+        }
+      }
+      if (same) return list
+    }
+    this.sharedEagerList = [...this.eager]
+    return this.sharedEagerList
   }
 
   /** Eager neighbors of `tree` (the shared tree's for `undefined`). */
@@ -218,7 +266,7 @@ export class OriginTrees {
     } else if (this.mirrors(tree)) {
       this.defer(tree.origin, peer, true, nowMs)
     }
-    if (tree !== undefined && !tree.eager.includes(peer)) tree.eager.push(peer)
+    if (tree !== undefined && !tree.eager.includes(peer)) tree.eager = appended(tree.eager, peer)
   }
 
   /**
@@ -235,8 +283,7 @@ export class OriginTrees {
       this.defer(tree.origin, peer, false, nowMs)
     }
     if (tree === undefined) return
-    const at = tree.eager.indexOf(peer)
-    if (at >= 0) tree.eager.splice(at, 1)
+    tree.eager = kept(tree.eager, (p) => p !== peer)
   }
 
   /** Forgets origins not used for `idleMs` (the map is in last-use order). */
@@ -270,13 +317,10 @@ export class OriginTrees {
   counted(tree: OriginTree | undefined, id: MessageId, nowMs: number): void {
     if (tree === undefined) return
     tree.messages++
-    const kept = tree.recent.length < MAX_GRAFT_HAVE_IDS ? tree.recent : tree.recent.slice(1)
-    tree.recent = [...kept, id]
+    tree.recent = appended(tree.recent.length < MAX_GRAFT_HAVE_IDS ? tree.recent : tree.recent.slice(1), id)
     // Directed from now on: the parent of the first message is upstream, not pushed to.
-    if (tree.messages === 2 && tree.parent !== undefined) {
-      const at = tree.eager.indexOf(tree.parent)
-      if (at >= 0) tree.eager.splice(at, 1)
-    }
+    const parent = tree.parent
+    if (tree.messages === 2 && parent !== undefined) tree.eager = kept(tree.eager, (p) => p !== parent)
     if (tree.messages !== 1 || this.quietMs === 0) return
     for (const [peer, pending] of this.pendingShared) {
       if (pending.origin !== tree.origin && pending.atMs >= nowMs - this.quietMs) this.pendingShared.delete(peer)
@@ -288,7 +332,10 @@ export class OriginTrees {
   /** Holds a young tree's change of the link to `peer` back from the shared tree until quiet. */
   private defer(origin: PeerId, peer: PeerId, eager: boolean, nowMs: number): void {
     if (this.otherFirstSince(origin, nowMs - this.quietMs)) this.pendingShared.delete(peer)
-    else this.pendingShared.set(peer, { origin, eager, atMs: nowMs })
+    else {
+      this.pendingShared.set(peer, { origin, eager, atMs: nowMs })
+      if (nowMs < this.pendingSinceMs) this.pendingSinceMs = nowMs
+    }
   }
 
   /** Was a first message of an origin other than `origin` seen at or after `sinceMs`? */
@@ -301,9 +348,13 @@ export class OriginTrees {
 
   /** Applies the pending shared-tree changes that stayed quiet for `quietMs`. */
   settle(nowMs: number): void {
-    if (this.pendingShared.size === 0) return
+    if (this.pendingShared.size === 0 || this.pendingSinceMs + this.quietMs > nowMs) return
+    this.pendingSinceMs = Number.POSITIVE_INFINITY
     for (const [peer, pending] of this.pendingShared) {
-      if (pending.atMs + this.quietMs > nowMs) continue
+      if (pending.atMs + this.quietMs > nowMs) {
+        if (pending.atMs < this.pendingSinceMs) this.pendingSinceMs = pending.atMs
+        continue
+      }
       this.pendingShared.delete(peer)
       if (!this.isActive(peer)) continue
       if (pending.eager) {
@@ -336,20 +387,23 @@ export class OriginTrees {
 
   /** `peer` was told (PRUNE number `seq`) to stop pushing `tree`'s origin's messages. */
   stop(tree: OriginTree, peer: PeerId, seq: number): void {
-    tree.stopped = [...tree.stopped.filter((stop) => stop.peer !== peer), { peer, seq }]
+    tree.stopped = appended(
+      kept(tree.stopped, (stop) => stop.peer !== peer),
+      { peer, seq },
+    )
   }
 
   /** `peer` pushes `tree`'s origin's messages to us again (it was grafted). */
   unstop(tree: OriginTree, peer: PeerId): void {
-    if (tree.stopped.length > 0) tree.stopped = tree.stopped.filter((stop) => stop.peer !== peer)
+    if (tree.stopped.length > 0) tree.stopped = kept(tree.stopped, (stop) => stop.peer !== peer)
   }
 
   /** `peer` grafted (`adopted` true) or pruned us in `tree`. */
   adopt(tree: OriginTree | undefined, peer: PeerId, adopted: boolean): void {
     if (tree === undefined) return
     const has = tree.adopted.includes(peer)
-    if (adopted && !has) tree.adopted = [...tree.adopted, peer]
-    else if (!adopted && has) tree.adopted = tree.adopted.filter((p) => p !== peer)
+    if (adopted && !has) tree.adopted = appended(tree.adopted, peer)
+    else if (!adopted && has) tree.adopted = kept(tree.adopted, (p) => p !== peer)
   }
 
   /** Tracked origins, least recently used first (for tests and metrics). */
@@ -365,12 +419,12 @@ export class OriginTrees {
     if (tree.epoch === this.epoch) return
     const since = tree.epoch
     const linkedBefore = (peer: PeerId): boolean => (this.upEpoch.get(peer) ?? Number.POSITIVE_INFINITY) <= since
-    tree.eager = tree.eager.filter(linkedBefore)
-    if (tree.stopped.length > 0) tree.stopped = tree.stopped.filter((stop) => linkedBefore(stop.peer))
-    if (tree.adopted.length > 0) tree.adopted = tree.adopted.filter(linkedBefore)
+    tree.eager = kept(tree.eager, linkedBefore)
+    if (tree.stopped.length > 0) tree.stopped = kept(tree.stopped, (stop) => linkedBefore(stop.peer))
+    if (tree.adopted.length > 0) tree.adopted = kept(tree.adopted, linkedBefore)
     if (tree.parent !== undefined && !linkedBefore(tree.parent)) tree.parent = undefined
     for (const peer of this.eager) {
-      if ((this.upEpoch.get(peer) as number) > since) tree.eager.push(peer)
+      if ((this.upEpoch.get(peer) as number) > since) tree.eager = appended(tree.eager, peer)
     }
     tree.epoch = this.epoch
   }

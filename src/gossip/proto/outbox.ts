@@ -8,8 +8,17 @@ import type { PeerId, TopicId } from './types.js'
 
 export class Outbox {
   actions: Action[] = []
-  /** Peers sent to or dropped during this event: candidates for `disconnect`. */
-  readonly touched = new Set<PeerId>()
+  /**
+   * Peers sent to or dropped during this event, each once, in the order first touched:
+   * candidates for `disconnect`. A list, emptied in place after every event (a handful of
+   * peers at most; clearing a Set would allocate a fresh table every time).
+   */
+  readonly touched: PeerId[] = []
+
+  /** Adds `peer` to `touched` unless it is there already. */
+  touch(peer: PeerId): void {
+    if (!this.touched.includes(peer)) this.touched.push(peer)
+  }
 
   /**
    * Queues a send. `track` = false skips the connection check for `to` (the broadcast
@@ -18,7 +27,7 @@ export class Outbox {
    */
   send(to: PeerId, topic: TopicId, message: TopicMessage, track = true): void {
     this.actions.push({ type: 'send', to, topic, message })
-    if (track) this.touched.add(to)
+    if (track) this.touch(to)
   }
 
   schedule(delayMs: number, topic: TopicId, timer: TopicTimer): void {
@@ -27,7 +36,7 @@ export class Outbox {
 
   emit(topic: TopicId, event: TopicEvent): void {
     this.actions.push({ type: 'emit', topic, event })
-    if (event.type === 'neighborDown') this.touched.add(event.peer)
+    if (event.type === 'neighborDown') this.touch(event.peer)
   }
 
   peerData(peer: PeerId, data: Uint8Array): void {
@@ -42,7 +51,7 @@ export class Outbox {
   take(): Action[] {
     const actions = this.actions
     this.actions = []
-    this.touched.clear()
+    this.touched.length = 0
     return actions
   }
 }

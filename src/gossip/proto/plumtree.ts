@@ -307,7 +307,10 @@ export class Plumtree {
     })
     if (message.scope === 'neighbors') return
 
-    const forwarded: GossipMessage = { ...message, round: hops }
+    // A literal of the message's own fields: a spread copy keeps some of them outside the
+    // object (a separate property array), and every node caches its copy for messageCacheMs.
+    const { id, origin, content, scope } = message
+    const forwarded: GossipMessage = { type: 'gossip', id, origin, content, round: hops, scope }
     this.cacheMessage(forwarded, nowMs)
     const missing = this.missing.get(message.id)
     if (missing !== undefined) {

@@ -55,7 +55,7 @@ export class ProtocolState {
     switch (event.type) {
       case 'message': {
         const topic = this.topics.get(event.topic)
-        this.out.touched.add(event.from)
+        this.out.touch(event.from)
         if (topic !== undefined) topic.handleMessage(event.from, event.message, nowMs)
         else this.notSubscribed(event.from, event.topic, event.message.type)
         break

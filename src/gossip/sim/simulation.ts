@@ -31,7 +31,7 @@ import { SeededRng } from '../proto/rng.js'
 import { ProtocolState } from '../proto/state.js'
 import type { BroadcastScope, MessageId, PeerId, TopicId } from '../proto/types.js'
 import { EventHeap } from './heap.js'
-import { BroadcastLog } from './broadcast-log.js'
+import { BroadcastLog, type BroadcastRecord } from './broadcast-log.js'
 import { approxWireBytes } from './wire-size.js'
 
 /** The topic every simulated node joins unless told otherwise. */
@@ -396,7 +396,12 @@ export class Simulation {
   runUntilDelivered(maxMs: number, ids: readonly MessageId[]): boolean {
     const live = this.liveCount()
     const records = ids.map((id) => this.log.get(id)).filter((r) => r !== undefined)
-    return this.runWhile(() => !records.every((record) => record.complete(this.nodes, live)), maxMs)
+    // Checked after every event: a plain loop, no callback per check.
+    const busy = (): boolean => {
+      for (let i = 0; i < records.length; i++) if (!(records[i] as BroadcastRecord).complete(this.nodes, live)) return true
+      return false
+    }
+    return this.runWhile(busy, maxMs)
   }
 
   /**
