@@ -27,7 +27,7 @@ describe('envelope check', () => {
   it('opens a genuine envelope with its author and payload', () => {
     const { author, envelope, id } = sealed()
     const opened = new EnvelopeVerifier().open(TOPIC, id, envelope)
-    expect(opened).toEqual({ author: author.peerId, payload: Uint8Array.of(1, 2, 3), stream: expect.any(Number), seq: 1 })
+    expect(opened).toEqual({ author: author.peerId, payload: Uint8Array.of(1, 2, 3), stream: expect.any(Number), seq: 1, sentAtMs: expect.any(Number) })
   })
 
   it('numbers an author\'s broadcasts per topic in one stream; messages to neighbors only are not numbered', () => {

@@ -35,72 +35,14 @@ import { systemClock, type Clock } from './virtual-clock.js'
 import type { DriverStats } from './driver-stats.js'
 import { EnvelopeSigner } from './envelope.js'
 import { EventQueue } from './event-queue.js'
-import { NodeDriver, type DriverTopicEvent } from './node-driver.js'
-import type { LATE_AFTER_MS } from './late.js'
+import { NodeDriver } from './node-driver.js'
+import type { GossipEvent } from './events.js'
 import type { AuthorOrderOptions } from './author-order.js'
 import type { VerifyBudgetOptions } from './verify-budget.js'
 import type { DialGuardOptions } from './dial-guard.js'
 import type { ReplayGuardOptions } from './replay-guard.js'
 
-/** What a topic's `events()` yields: a message, a neighbor change, or a note that events were dropped. */
-export type GossipEvent =
-  | {
-      /** A broadcast arrived (already verified: signature, id, topic). */
-      readonly type: 'received'
-      /** The broadcast payload. */
-      readonly content: Uint8Array
-      /** Node id of the original author (verified by signature). */
-      readonly author: string
-      /** The neighbor that handed it to us. */
-      readonly deliveredBy: string
-      /** Unique id of this broadcast (64 hex). */
-      readonly id: string
-      /** Hops from the author. */
-      readonly hops: number
-      /** `'swarm'` for `broadcast()`, `'neighbors'` for `broadcastNeighbors()`. */
-      readonly scope: BroadcastScope
-      /** When the author sent it: its signed timestamp (ms since the epoch, the author's clock). */
-      readonly sentAtMs: number
-      /**
-       * Sent more than {@link LATE_AFTER_MS} before it was delivered (by the author's
-       * clock against ours): caught up after a partition or a link repair.
-       */
-      readonly late: boolean
-    }
-  | {
-      /**
-       * Messages of `author` that will not be delivered: they did not arrive within the
-       * hold time (`authorOrder.holdMs`, 10 s) while a later message of the same author
-       * waited for them, e.g. sent more than 75 s before a partition healed. Each
-       * author's messages are delivered in the order they were sent; a gap is reported
-       * where that order skips some.
-       */
-      readonly type: 'gap'
-      /** Node id of the author whose messages are missing. */
-      readonly author: string
-      /** How many of its messages are missing at this point of its sequence. */
-      readonly missed: number
-    }
-  | {
-      /** A peer became a neighbor (joined this node's active view). */
-      readonly type: 'neighborUp'
-      /** Node id of the new neighbor. */
-      readonly peer: string
-    }
-  | {
-      /** A neighbor left the active view. */
-      readonly type: 'neighborDown'
-      /** Node id of the former neighbor. */
-      readonly peer: string
-      /** Why: `disconnected` (it said so), `connectionLost`, `evicted` (replaced by another peer) or `quit` (it left). */
-      readonly reason: NeighborDownReason
-    }
-  | {
-      /** This iterator fell behind and `missed` events were dropped for it. */
-      readonly type: 'lagged'
-      /** How many events were dropped. */
-      readonly missed: number
-    }
+export type { GossipEvent } from './events.js'
 
 /** Options of {@link createNode}. Every field is optional. */
 export interface NodeOptions {
@@ -326,7 +268,7 @@ let nodeInternals: {
 /** Module-private access to Topic internals (assigned in Topic's static block). */
 let topicInternals: {
   create(link: TopicLink, id: string, eventBufferSize: number): Topic
-  dispatch(topic: Topic, event: DriverTopicEvent): void
+  dispatch(topic: Topic, event: GossipEvent): void
   leaveNow(topic: Topic): void
   endEvents(topic: Topic): void
 }
@@ -689,22 +631,8 @@ export class Topic {
     for (const waiter of [...this.#joinWaiters]) waiter()
   }
 
-  #dispatch(event: DriverTopicEvent): void {
-    const out: GossipEvent =
-      event.type === 'received'
-        ? {
-            type: 'received',
-            content: event.message.payload,
-            author: event.message.author,
-            deliveredBy: event.message.deliveredBy,
-            id: event.message.id,
-            hops: event.message.hops,
-            scope: event.message.scope,
-            sentAtMs: event.message.sentAtMs,
-            late: event.message.late,
-          }
-        : event
-    for (const queue of this.#queues) queue.push(out)
+  #dispatch(event: GossipEvent): void {
+    for (const queue of this.#queues) queue.push(event)
     if (event.type === 'neighborUp') for (const waiter of [...this.#joinWaiters]) waiter()
   }
 

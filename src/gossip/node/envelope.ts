@@ -67,6 +67,8 @@ export interface OpenedEnvelope {
   readonly stream: number
   /** Position in the author's stream for this topic (1, 2, …); 0 = not numbered (a message to neighbors only). */
   readonly seq: number
+  /** The author's signed send time (ms since the epoch). */
+  readonly sentAtMs: number
 }
 
 /** Options of {@link EnvelopeSigner.seal}. */
@@ -220,7 +222,8 @@ export function openVerified(envelope: Uint8Array): OpenedEnvelope {
   }
 }
 
-function numbering(envelope: Uint8Array): { stream: number; seq: number } {
+/** The header fields after the author: stream, sequence number and send time. */
+function numbering(envelope: Uint8Array): { stream: number; seq: number; sentAtMs: number } {
   const view = new DataView(envelope.buffer, envelope.byteOffset, envelope.byteLength)
-  return { stream: view.getUint32(STREAM_OFFSET), seq: view.getUint32(SEQ_OFFSET) }
+  return { stream: view.getUint32(STREAM_OFFSET), seq: view.getUint32(SEQ_OFFSET), sentAtMs: Number(view.getBigUint64(TIMESTAMP_OFFSET)) }
 }

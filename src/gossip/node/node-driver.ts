@@ -32,8 +32,9 @@ import type { Clock } from './virtual-clock.js'
 import { DEFAULT_MAX_CONCURRENT_DIALS, DialQueue } from './dial-queue.js'
 import type { DriverStats } from './driver-stats.js'
 import { DialGuard, listensOnLoopback, type DialGuardOptions } from './dial-guard.js'
-import { AuthorOrder, type AuthorOrderOptions, type Release } from './author-order.js'
-import { EnvelopeVerifier, envelopeAuthor, envelopeId, envelopeTimestamp, openVerified } from './envelope.js'
+import { AuthorOrder, type AuthorOrderOptions, type Numbered, type Release } from './author-order.js'
+import type { GossipEvent, ReceivedEvent } from './events.js'
+import { EnvelopeVerifier, envelopeAuthor, envelopeId, envelopeTimestamp, openVerified, type OpenedEnvelope } from './envelope.js'
 import { LATE_AFTER_MS } from './late.js'
 import { ReplayGuard, type ReplayGuardOptions } from './replay-guard.js'
 import { DEFAULT_VERIFY_BUDGET, type VerifyBudgetOptions } from './verify-budget.js'
@@ -45,30 +46,10 @@ export const MAX_QUEUED_ENTRIES_PER_DIAL = 1_024
 /** Cap on ids whose envelope was verified recently (duplicates skip the check). */
 export const MAX_VERIFIED_IDS = 16_384
 
-/** A delivered broadcast, with its envelope opened. */
-export interface DeliveredMessage {
-  readonly id: string
-  readonly author: string
-  readonly payload: Uint8Array
-  readonly deliveredBy: PeerId
-  readonly hops: number
-  readonly scope: 'swarm' | 'neighbors'
-  /** The author's signed timestamp (ms since the epoch). */
-  readonly sentAtMs: number
-  /** Sent more than LATE_AFTER_MS before it was delivered (by this node's wall clock). */
-  late: boolean
-  /** The author's stream (random per author process). */
-  readonly stream: number
-  /** Position in the author's stream for this topic; 0 = not numbered (neighbors only). */
-  readonly seq: number
+/** A received broadcast in the per-author order buffer: its event (but for `late`, judged on delivery) and where it stands in its author's stream. */
+interface Ordered extends Numbered {
+  readonly event: Omit<ReceivedEvent, 'late'>
 }
-
-export type DriverTopicEvent =
-  | { readonly type: 'received'; readonly message: DeliveredMessage }
-  /** `missed` messages of `author` did not arrive in time to be delivered in order (author-order.ts). */
-  | { readonly type: 'gap'; readonly author: string; readonly missed: number }
-  | Exclude<TopicEvent, { type: 'received' }>
-
 
 export type { DriverStats } from './driver-stats.js'
 
@@ -92,7 +73,7 @@ export interface NodeDriverInit {
   readonly clock: Clock
   readonly wireLimits: WireLimits
   /** Called for every topic event (received messages already verified and opened). */
-  readonly onTopicEvent: (topic: TopicId, event: DriverTopicEvent) => void
+  readonly onTopicEvent: (topic: TopicId, event: GossipEvent) => void
   readonly log?: Logger
   /**
    * A link that no topic needs (not a neighbor, no pending request, no dial) is closed
@@ -181,7 +162,9 @@ export class NodeDriver {
   /** Timers of dials waiting for their budget. */
   private readonly dialWaits = new Map<PeerId, unknown>()
   /** Per-author order buffers, one per topic that received a numbered message (removed when the topic is left). */
-  private readonly orders = new Map<TopicId, AuthorOrder<DeliveredMessage>>()
+  private readonly orders = new Map<TopicId, AuthorOrder<Ordered>>()
+  /** The GOSSIP being handed to the core, opened by its check: delivery reuses it instead of parsing the envelope again. */
+  private arriving: { readonly id: string; readonly envelope: OpenedEnvelope } | undefined
   /** The timer of the earliest held message's deadline, and when it fires (monotonic ms). */
   private orderTimer: { readonly handle: unknown; readonly atMs: number } | undefined
 
@@ -364,8 +347,9 @@ export class NodeDriver {
       this.init.onTopicEvent(topic, event)
       return
     }
-    // The envelope was verified when the GOSSIP arrived; open it without checks.
-    const opened = openVerified(event.content)
+    // Opened when the GOSSIP arrived and was verified (this is the same call); a copy
+    // that skipped the check (its id verified before) is opened here, without checks.
+    const opened = this.arriving?.id === event.id ? this.arriving.envelope : openVerified(event.content)
     const wallNow = this.wallClock()
     const verdict = this.replayGuard.admit(event.id, opened.author, wallNow)
     if (verdict !== 'deliver') {
@@ -374,20 +358,24 @@ export class NodeDriver {
       this.log('not delivering %s: %s', shortId(event.id), verdict === 'duplicate' ? 'delivered before (replay)' : 'replay guard full')
       return
     }
-    const message: DeliveredMessage = {
-      id: event.id,
+    const item: Ordered = {
       author: opened.author,
-      payload: opened.payload,
-      deliveredBy: event.deliveredBy,
-      hops: event.hops,
-      scope: event.scope,
-      sentAtMs: envelopeTimestamp(event.content) ?? 0,
-      late: false,
       stream: opened.stream,
       seq: event.scope === 'swarm' ? opened.seq : 0,
+      sentAtMs: opened.sentAtMs,
+      event: {
+        type: 'received',
+        content: opened.payload,
+        author: opened.author,
+        deliveredBy: event.deliveredBy,
+        id: event.id,
+        hops: event.hops,
+        scope: event.scope,
+        sentAtMs: opened.sentAtMs,
+      },
     }
-    if (message.seq === 0) {
-      this.deliver(topic, message, wallNow)
+    if (item.seq === 0) {
+      this.deliver(topic, item, wallNow)
       return
     }
     let order = this.orders.get(topic)
@@ -395,22 +383,21 @@ export class NodeDriver {
       order = new AuthorOrder(this.init.authorOrder)
       this.orders.set(topic, order)
     }
-    this.release(topic, order.offer(message, this.clock.now()))
+    this.release(topic, order.offer(item, this.clock.now()))
   }
 
-  private deliver(topic: TopicId, message: DeliveredMessage, wallNow: number): void {
-    message.late = wallNow - message.sentAtMs > LATE_AFTER_MS
-    this.init.onTopicEvent(topic, { type: 'received', message })
+  private deliver(topic: TopicId, item: Ordered, wallNow: number): void {
+    this.init.onTopicEvent(topic, { ...item.event, late: wallNow - item.sentAtMs > LATE_AFTER_MS })
   }
 
   /** Hands released messages and gaps to the application, then re-arms the hold timer. */
-  private release(topic: TopicId, released: readonly Release<DeliveredMessage>[]): void {
+  private release(topic: TopicId, released: readonly Release<Ordered>[]): void {
     const wallNow = this.wallClock()
     for (const r of released) {
       if (r.kind === 'deliver') this.deliver(topic, r.item, wallNow)
       else {
         this.stats.authorGaps++
-        this.log('gap: %d messages of %s missed', r.missed, r.author.slice(0, 8))
+        this.log('gap: %d messages of %s missed', r.missed, shortId(r.author))
         this.init.onTopicEvent(topic, { type: 'gap', author: r.author, missed: r.missed })
       }
     }
@@ -515,6 +502,7 @@ export class NodeDriver {
         this.perform(this.state.handle({ type: 'message', from, topic, message }, now))
       } finally {
         this.informant = undefined
+        this.arriving = undefined
       }
       if (!conn.isOpen) break
     }
@@ -550,11 +538,13 @@ export class NodeDriver {
         return false
       }
       author = opened.author
+      this.arriving = { id: message.id, envelope: opened }
       this.verifiedIds.set(message.id, author)
       if (this.verifiedIds.size > MAX_VERIFIED_IDS) this.verifiedIds.delete(this.verifiedIds.keys().next().value as string)
     }
     if (author === this.transport.localId && !this.ownIds.has(message.id)) this.noteOwnKeyElsewhere(message.id)
     if (author !== message.origin) {
+      this.arriving = undefined
       this.log('refused message %s: origin %s is not its author', shortId(message.id), shortId(message.origin))
       return false
     }
