@@ -45,32 +45,6 @@ describe('a swarm over real sockets on 127.0.0.1', () => {
     for (const inbox of inboxesB) expect(inbox.count('only on A')).toBe(0)
   })
 
-  it('after 6 of 20 nodes crash, the others repair and deliver 100 %', async () => {
-    nodes = await startNodes(20)
-    const topics = joinAll(nodes, TOPIC_A)
-    await Promise.all(topics.map((t) => t.joined({ timeoutMs: 10_000 })))
-    const crashed = [2, 5, 8, 11, 14, 17]
-    await Promise.all(crashed.map((i) => nodes[i]?.abort()))
-    const survivors = nodes.map((_, i) => i).filter((i) => !crashed.includes(i))
-    // Repair: every survivor's neighbors are survivors again.
-    const crashedIds = new Set(crashed.map((i) => nodes[i]?.id))
-    await waitFor(
-      () => survivors.every((i) => {
-        const neighbors = topics[i]?.neighbors() ?? []
-        return neighbors.length > 0 && neighbors.every((p) => !crashedIds.has(p))
-      }),
-      10_000,
-      'views without crashed nodes',
-    )
-    const inboxes = new Map(survivors.map((i) => [i, new Inbox(topics[i]!)]))
-    for (const [k, sender] of [0, 9, 19].entries()) await topics[sender]?.broadcast(text(`after crash ${k}`))
-    await waitFor(
-      () => survivors.every((i) => [0, 1, 2].every((k) => [0, 9, 19][k] === i || inboxes.get(i)?.count(`after crash ${k}`) === 1)),
-      10_000,
-      'delivery to all survivors',
-    )
-  })
-
   it('a node that restarts with the same key rejoins and is reachable under the same id', async () => {
     nodes = await startNodes(4)
     const topics = joinAll(nodes, TOPIC_A)
@@ -135,15 +109,5 @@ describe('a swarm over real sockets on 127.0.0.1', () => {
     for (let i = 0; i < 6; i++) seen.push((await events.next()).value)
     expect(seen.slice(0, 5).every((e) => e?.type === 'received')).toBe(true)
     expect(seen[5]).toEqual({ type: 'lagged', missed: 15 })
-  })
-
-  it('joined() rejects after its timeout when nobody is there, and on abort', async () => {
-    nodes = await startNodes(1)
-    const topic = nodes[0]!.subscribe(TOPIC_A)
-    await expect(topic.joined({ timeoutMs: 50 })).rejects.toMatchObject({ code: 'ERR_TIMEOUT' })
-    const controller = new AbortController()
-    const pending = topic.joined({ signal: controller.signal })
-    controller.abort()
-    await expect(pending).rejects.toMatchObject({ code: 'ERR_ABORTED' })
   })
 })
