@@ -28,17 +28,10 @@ export interface HistoryEntry {
   /** When the neighbor received it (ms since the epoch). */
   readonly at: number
   readonly text: string
-  /** The author's sequence number of it, when it had one. */
-  readonly seq?: number
 }
 
 export type ChatMessage =
-  | {
-      readonly type: 'chat'
-      readonly text: string
-      /** The author's sequence number (1, 2, 3, … per run), to keep its lines in order. */
-      readonly seq?: number
-    }
+  | { readonly type: 'chat'; readonly text: string }
   | { readonly type: 'name'; readonly name: string }
   | { readonly type: 'history-request'; readonly to: string }
   | { readonly type: 'history'; readonly to: string; readonly entries: readonly HistoryEntry[]; readonly end: boolean }
@@ -62,7 +55,7 @@ export function decodeChat(bytes: Uint8Array): ChatMessage | undefined {
   const record = value as Record<string, unknown>
   if (record.v !== 1) return undefined
   if (record.type === 'chat' && typeof record.text === 'string' && record.text.length <= MAX_TEXT_CHARS) {
-    return isSeq(record.seq) ? { type: 'chat', text: record.text, seq: record.seq } : { type: 'chat', text: record.text }
+    return { type: 'chat', text: record.text }
   }
   if (record.type === 'name' && typeof record.name === 'string') {
     const name = cleanName(record.name)
@@ -88,11 +81,7 @@ function decodeEntry(raw: unknown): HistoryEntry | undefined {
   if (typeof r.id !== 'string' || !isHexId(r.id) || typeof r.author !== 'string' || !isHexId(r.author)) return undefined
   if (typeof r.at !== 'number' || !Number.isFinite(r.at) || typeof r.text !== 'string' || r.text.length > MAX_TEXT_CHARS) return undefined
   const name = typeof r.name === 'string' ? cleanName(r.name) : undefined
-  return { id: r.id, author: r.author, at: r.at, text: r.text, ...(name === undefined ? {} : { name }), ...(isSeq(r.seq) ? { seq: r.seq } : {}) }
-}
-
-function isSeq(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1
+  return { id: r.id, author: r.author, at: r.at, text: r.text, ...(name === undefined ? {} : { name }) }
 }
 
 /**

@@ -113,7 +113,6 @@ interface Received {
   readonly author: string
   readonly text: string
   readonly atMs: number
-  readonly seq: number | undefined
   /** Caught up after a partition or a repair; `atMs` is then when it was sent. */
   readonly late?: true
 }
@@ -142,8 +141,6 @@ class ChatSession {
   private readonly answered = new Map<string, number>()
   /** When each current neighbor came up (here): its history ends there, later lines reach it live. */
   private readonly neighborSince = new Map<string, number>()
-  /** Sequence number of this chat's last line. */
-  private seq = 0
 
   constructor(
     private readonly node: Node,
@@ -287,9 +284,8 @@ class ChatSession {
 
   private async broadcastChat(text: string): Promise<boolean> {
     try {
-      const seq = ++this.seq
-      const id = await this.topic.broadcast(encodeChat({ type: 'chat', text, seq }))
-      this.remember(id, this.node.id, text, Date.now(), seq)
+      const id = await this.topic.broadcast(encodeChat({ type: 'chat', text }))
+      this.remember(id, this.node.id, text, Date.now())
       return true
     } catch (err) {
       this.options.output.print({ event: 'info', text: `message not sent: ${(err as Error).message}` })
@@ -423,7 +419,6 @@ class ChatSession {
           author: event.author,
           text: cleanText(message.text),
           atMs: event.late ? event.sentAtMs : Date.now(),
-          seq: message.seq,
           ...(event.late ? { late: true as const } : {}),
         }
         this.arrived(received)
@@ -446,7 +441,7 @@ class ChatSession {
   /** A chat line, in its author's order: keep it for late joiners, show it (or hold it while the history comes). */
   private arrived(received: Received): void {
     if (this.closing !== undefined) return
-    this.remember(received.id, received.author, received.text, received.atMs, received.seq)
+    this.remember(received.id, received.author, received.text, received.atMs)
     if (this.history !== undefined) {
       if (this.history.held.length < MAX_HELD_MESSAGES) this.history.held.push(received)
       return
@@ -525,9 +520,9 @@ class ChatSession {
   }
 
   /** Keeps a chat message for late joiners (bounded by count and age). */
-  private remember(id: string, author: string, text: string, at: number, seq: number | undefined): void {
+  private remember(id: string, author: string, text: string, at: number): void {
     if (this.recent.some((e) => e.id === id)) return
-    this.recent.push({ id, author, at, text, ...(seq === undefined ? {} : { seq }) })
+    this.recent.push({ id, author, at, text })
     this.pruneRecent(at)
   }
 
