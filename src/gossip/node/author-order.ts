@@ -120,7 +120,9 @@ export class AuthorOrder<T extends Numbered> {
       return out
     }
     state.newestSentAtMs = Math.max(state.newestSentAtMs, item.sentAtMs)
-    if (item.seq < state.next || state.held.has(item.seq)) return item.seq < state.next ? [{ kind: 'deliver', item }] : []
+    // Below the expected number: reported missing before, or from before we first heard the author.
+    if (item.seq < state.next) return [{ kind: 'deliver', item }]
+    if (state.held.has(item.seq)) return []
     if (item.seq === state.next) {
       state.next++
       const out: Release<T>[] = [{ kind: 'deliver', item }]

@@ -114,7 +114,7 @@ export class HyParView {
   /** Passive peers that rejected a LOW request since the last repair tick. Bounded by the passive view. */
   private readonly rejectedSinceRepair = new Set<PeerId>()
   /** Wait before the next refill retry: `refillRetryMs` once a neighbor is lost, doubled per retry; 0 = none. */
-  private refillRetryDelayMs: number
+  private refillRetryDelayMs = 0
   private refillRetryScheduled = false
   /** A refill retry sent a SHUFFLE: its reply refills at once. */
   private refillOnShuffleReply = false
@@ -166,7 +166,6 @@ export class HyParView {
     private readonly seqs: SeqCounter = new SeqCounter(),
   ) {
     this.requestTimeoutMs = config.neighborRequestTimeoutMs
-    this.refillRetryDelayMs = 0
   }
 
   /** Is `peer` in the active view or awaiting a reply from us? */
@@ -270,8 +269,7 @@ export class HyParView {
       this.rememberLost(peer)
       this.forgetIfUnused(peer)
     }
-    this.refill()
-    this.scheduleRefillRetry()
+    this.refillThenRetry()
   }
 
   handleTimer(timer: MembershipTimer): void {
@@ -310,8 +308,7 @@ export class HyParView {
           this.rememberLost(timer.peer)
           this.forgetIfUnused(timer.peer)
         }
-        this.refill()
-        return this.scheduleRefillRetry()
+        return this.refillThenRetry()
       }
     }
   }
@@ -399,8 +396,7 @@ export class HyParView {
       this.lastSeqFrom.delete(from)
       this.addPassive(from, [])
       this.rejectedSinceRepair.add(from)
-      this.refill()
-      this.scheduleRefillRetry()
+      this.refillThenRetry()
     }
   }
 
@@ -440,8 +436,7 @@ export class HyParView {
       this.dropPassive(from)
     }
     this.forgetIfUnused(from)
-    this.refill()
-    this.scheduleRefillRetry()
+    this.refillThenRetry()
   }
 
   private onShuffle(from: PeerId, message: ShuffleMessage): void {
@@ -542,6 +537,12 @@ export class HyParView {
       this.send(peer, { type: 'join', seq: this.nextSeq(), data: this.localData })
       this.io.schedule(this.requestTimeoutMs, { kind: 'neighborTimeout', peer, requestId })
     }
+  }
+
+  /** Refills the free slots; one still free (every passive peer asked refused) is asked for again soon. */
+  private refillThenRetry(): void {
+    this.refill()
+    this.scheduleRefillRetry()
   }
 
   /**
